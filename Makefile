@@ -1,0 +1,39 @@
+# Zhenggai: `make demo` runs the product on its embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --frozen
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+.PHONY: demo test bench lint env messages
+
+# uv itself, in a private virtualenv, when the machine does not have it yet.
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python 3.11
+	touch $@
+
+env: .venv/.synced
+
+demo: env
+	DEBUG=$${DEBUG:-1} $(RUN) python manage.py migrate --no-input -v0
+	DEBUG=$${DEBUG:-1} $(RUN) python manage.py seed_demo
+	@echo ""
+	@echo "Zhenggai is at http://127.0.0.1:$(PORT)/  (admin: /admin/)"
+	DEBUG=$${DEBUG:-1} $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+
+test: env
+	DEBUG=$${DEBUG:-1} $(RUN) pytest $(PYTEST_ARGS)
+
+bench: env
+	$(RUN) python -m bench $(BENCH_ARGS)
+
+lint: env
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+messages: env
+	DEBUG=1 $(RUN) python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.tools --ignore=bench --no-obsolete && DEBUG=1 $(RUN) python manage.py compilemessages -l zh_Hans --ignore=.venv

@@ -1,0 +1,476 @@
+"""The domain: units, appraisals, findings, tickets and everything that happens to a ticket.
+
+No business logic lives here: writes go through tracker.services, reads through tracker.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from workflows.machine import OPEN_STATES, RectificationMachine, Role
+from workflows.models import RectificationClass, Severity
+
+# Rows that record what happened may be inserted, never changed or removed (DESIGN.md, "Append-only record").
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+class UnitKind(models.TextChoices):
+    PROVINCE = "province", _("Province (省)")
+    CITY = "city", _("City (市)")
+    COUNTY = "county", _("County (县区)")
+    DEPARTMENT = "department", _("Department (部门)")
+
+
+class Unit(models.Model):
+    """An organisation in the tree province → city → county → department.
+
+    `path` is the materialised chain of ancestor ids ("/1/4/9/"), so a subtree is one indexed prefix query.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_ids(self) -> list[int]:
+        """This unit and its ancestors, nearest first."""
+        return [int(part) for part in reversed(self.path.strip("/").split("/"))]
+
+
+class Membership(models.Model):
+    """A user's role in a unit. Assessors and supervisors act over the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Dimension(models.TextChoices):
+    INNOVATION = "innovation", _("Innovation (创新)")
+    COORDINATION = "coordination", _("Coordination (协调)")
+    GREEN = "green", _("Green (绿色)")
+    OPENNESS = "openness", _("Openness (开放)")
+    SHARING = "sharing", _("Sharing (共享)")
+    LIVELIHOOD = "livelihood", _("Livelihood (民生)")
+    PARTY_BUILDING = "party_building", _("Party building (党建)")
+    OTHER = "other", _("Other (其他)")
+
+
+class Appraisal(models.Model):
+    """A campaign that uncovers problems: 年度综合考核, 专项督查 …"""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=50)
+    level = models.CharField(_("level"), max_length=50)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+
+    class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
+        ordering = ["-period_start"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    appraisal = models.ForeignKey(
+        Appraisal, verbose_name=_("appraisal"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    dimension = models.CharField(_("development dimension"), max_length=20, choices=Dimension)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=0)
+    is_key = models.BooleanField(_("key / leading (关键性、引领性)"), default=False)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["appraisal", "code"]
+        constraints = [models.UniqueConstraint(fields=["appraisal", "code"], name="indicator_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Finding(models.Model):
+    """A problem the appraisal uncovered (问题)."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, verbose_name=_("appraisal"), on_delete=models.PROTECT, related_name="findings"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="findings"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="findings"
+    )
+    description = models.TextField(_("description"))
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity, default=Severity.GENERAL)
+    source = models.CharField(_("source (问题来源)"), max_length=100)
+    document_number = models.CharField(_("document number (文号)"), max_length=100, blank=True)
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("found by"), on_delete=models.PROTECT, related_name="+"
+    )
+    found_on = models.DateField(_("found on"))
+    recurring = models.BooleanField(_("recurring (反复出现)"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["unit", "indicator"], name="finding_unit_indicator")]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class Ticket(RectificationMachine):
+    """One rectification of one finding by one lead unit (一事一单)."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.PROTECT, related_name="tickets")
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit (牵头单位)"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    co_units = models.ManyToManyField(
+        Unit, verbose_name=_("co-units (协办单位)"), blank=True, related_name="co_tickets"
+    )
+    rectification_class = models.CharField(_("rectification class"), max_length=20, choices=RectificationClass)
+    lead_official = models.CharField(_("lead official (牵头领导)"), max_length=50, blank=True)
+    responsible_person = models.CharField(_("responsible person (责任人)"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # The plan (整改方案), given when the unit accepts.
+    measures = models.TextField(_("measures (整改措施)"), blank=True)
+    goal = models.TextField(_("goal (整改目标)"), blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    # The public explanation (公示说明).
+    explanation = models.TextField(_("public explanation"), blank=True)
+    closure_plan = models.TextField(_("dated plan for what cannot be solved yet (销号计划)"), blank=True)
+    closure_plan_date = models.DateField(_("plan date"), null=True, blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    # Clocks. due_on is the rectification deadline (整改时限); stage_deadline the current stage's.
+    assigned_on = models.DateField(_("assigned on"))
+    due_on = models.DateField(_("rectification deadline"))
+    stage_started_on = models.DateField(_("stage started on"))
+    stage_deadline = models.DateField(_("stage deadline"), null=True, blank=True)
+    paused_workdays_left = models.PositiveSmallIntegerField(
+        _("working days left when paused"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the clock is paused."),
+    )
+    # Used by the notification sweep: when this ticket's clock next calls for a message (partial index below).
+    next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    listed = models.BooleanField(_("listed supervision (挂牌督办)"), default=False)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopens"), default=0)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["lead_unit", "state"], name="ticket_unit_state"),
+            # The open-ticket deadline scan (overdue lists, stats).
+            models.Index(fields=["stage_deadline"], name="ticket_open_deadline", condition=Q(state__in=OPEN_STATES)),
+            # notifications sweep: claims tickets whose next_action_at has come.
+            models.Index(
+                fields=["next_action_at"],
+                name="ticket_next_action",
+                condition=Q(next_action_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_workdays_left is not None
+
+
+class Milestone(models.Model):
+    """A stage node (阶段节点) of the plan."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("title"), max_length=200)
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressReport(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="progress_reports")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("progress"))
+    percent = models.PositiveSmallIntegerField(
+        _("percent done"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    difficulties = models.TextField(_("difficulties / coordination needed"), blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-created_at"]
+        triggers = [APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.percent}%"
+
+
+def _evidence_path(instance: Evidence, filename: str) -> str:
+    today = dt.date.today()
+    return f"evidence/{today:%Y/%m}/{instance.ticket_id}/{os.path.basename(filename)}"
+
+
+class Evidence(models.Model):
+    """A supporting file (佐证材料). Size and type are checked by the service that stores it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="evidence")
+    report = models.ForeignKey(ProgressReport, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("file"), upload_to=_evidence_path, max_length=255)
+    name = models.CharField(_("original name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at"]
+        triggers = [APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Verdict(models.TextChoices):
+    PASSED = "passed", _("Rectified (已整改)")
+    CONTINUING = "continuing", _("Rectification continues (持续整改)")
+    FAILED = "failed", _("Not rectified (未整改)")
+
+
+class Verification(models.Model):
+    """An assessor's verdict on an explained ticket; a failed one goes with a rejection."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="verifications")
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict)
+    comment = models.TextField(_("opinion (验收意见)"), blank=True)
+    satisfaction = models.DecimalField(
+        _("satisfaction at verification"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    satisfaction_override = models.TextField(_("why verified below the satisfaction bar"), blank=True)
+    created_at = models.DateTimeField(_("verified at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["-created_at"]
+        triggers = [APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_verdict_display()}"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    ENDED = "ended", _("Ended")
+
+
+class ExtensionRequest(models.Model):
+    """A request to move the rectification deadline (延期), filed before that deadline."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extension_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    current_deadline = models.DateField(_("current deadline"))
+    requested_deadline = models.DateField(_("requested deadline"))
+    state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(state="pending"), name="extension_one_pending_per_ticket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.requested_deadline} ({self.get_state_display()})"
+
+
+class PauseRequest(models.Model):
+    """A request to stop the clock (时限中止), e.g. while waiting for an expert review."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pause_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    paused_on = models.DateField(_("paused on"), null=True, blank=True)
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    workdays_left = models.PositiveSmallIntegerField(_("working days left"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pause request")
+        verbose_name_plural = _("pause requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(state__in=["pending", "approved"]),
+                name="pause_one_open_per_ticket",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} pause ({self.get_state_display()})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Assigned (交办)")
+    ACCEPT = "accept", _("Accepted (签收)")
+    REASSIGN = "reassign", _("Reassigned (改派)")
+    EXPLAIN = "explain", _("Explained (公示说明)")
+    VERIFY = "verify", _("Verified (验收)")
+    REJECT = "reject", _("Rejected (退回重改)")
+    CLOSE = "close", _("Closed (销号)")
+    REOPEN = "reopen", _("Reopened (复号)")
+    WITHDRAW = "withdraw", _("Withdrawn (撤销)")
+    PROGRESS = "progress", _("Progress reported")
+    EVIDENCE = "evidence", _("Evidence added")
+    COMMENT = "comment", _("Comment")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+    EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+    PAUSE_REQUESTED = "pause_requested", _("Pause requested")
+    PAUSE_DECIDED = "pause_decided", _("Pause decided")
+    RESUMED = "resumed", _("Clock resumed")
+    FEEDBACK = "feedback", _("Public feedback")
+
+
+class TicketEvent(models.Model):
+    """One change to a ticket, written in the transaction that made it. Never updated or deleted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    version = models.PositiveIntegerField(_("ticket version after the change"))
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["id"]
+        triggers = [APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} v{self.version}"
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied (满意)")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied (基本满意)")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied (不满意)")
+
+
+class Feedback(models.Model):
+    """A member of the public's rating of a published explanation (群众评价). No account needed."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback")
+    rating = models.CharField(_("rating"), max_length=30, choices=Rating)
+    comment = models.TextField(_("comment"), blank=True)
+    client = models.CharField(_("client fingerprint"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public feedback")
+        verbose_name_plural = _("public feedback")
+        ordering = ["-created_at"]
+        triggers = [APPEND_ONLY]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.rating}"

@@ -1,0 +1,88 @@
+"""Who may do what, from unit memberships (rules predicates).
+
+Officers and heads act for their own unit. Assessors and supervisors act over the subtree of the unit they are
+members of: a supervisor of the city supervises every county and department under it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import rules
+
+from workflows.machine import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from tracker.models import Ticket, Unit
+
+UNIT_ROLES = (Role.OFFICER, Role.HEAD)
+OVERSIGHT_ROLES = (Role.ASSESSOR, Role.SUPERVISOR)
+
+
+def memberships_of(user: AbstractBaseUser) -> list[tuple[int, str, str]]:
+    """(unit id, unit path, role) for each of the user's memberships, cached on the user object."""
+    cached = getattr(user, "_zg_memberships", None)
+    if cached is None:
+        if not user.is_authenticated:
+            cached = []
+        else:
+            from tracker.models import Membership
+
+            cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
+        user._zg_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_memberships(user: AbstractBaseUser) -> None:
+    user.__dict__.pop("_zg_memberships", None)
+
+
+def roles_in_unit(user: AbstractBaseUser, unit: Unit) -> set[str]:
+    """The roles the user holds over `unit`: own-unit roles there, oversight roles there or above."""
+    roles = set()
+    for unit_id, path, role in memberships_of(user):
+        if role in UNIT_ROLES and unit_id == unit.pk or role in OVERSIGHT_ROLES and unit.path.startswith(path):
+            roles.add(role)
+    return roles
+
+
+def roles_on(user: AbstractBaseUser, ticket: Ticket) -> set[str]:
+    return roles_in_unit(user, ticket.lead_unit)
+
+
+def belongs_to(user: AbstractBaseUser, unit: Unit) -> bool:
+    """Whether the user works in the unit (officer or head), as opposed to overseeing it."""
+    return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _, role in memberships_of(user))
+
+
+def is_admin(user: AbstractBaseUser) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or any(r == Role.ADMIN for *_, r in memberships_of(user))))
+
+
+@rules.predicate
+def works_on_ticket(user, ticket) -> bool:
+    return bool(roles_on(user, ticket) & set(UNIT_ROLES))
+
+
+@rules.predicate
+def oversees_ticket(user, ticket) -> bool:
+    return bool(roles_on(user, ticket) & set(OVERSIGHT_ROLES))
+
+
+@rules.predicate
+def supervises_ticket(user, ticket) -> bool:
+    return Role.SUPERVISOR in roles_on(user, ticket)
+
+
+rules.add_perm("tracker.report_progress", works_on_ticket)
+rules.add_perm("tracker.request_extension", works_on_ticket)
+rules.add_perm("tracker.request_pause", works_on_ticket)
+rules.add_perm("tracker.decide_request", supervises_ticket)
+rules.add_perm("tracker.resume_clock", supervises_ticket | works_on_ticket)
+rules.add_perm("tracker.comment", works_on_ticket | oversees_ticket)
+
+
+def may_fire(user: AbstractBaseUser, ticket: Ticket, transition_roles: tuple[str, ...]) -> bool:
+    return bool(roles_on(user, ticket) & set(transition_roles))

@@ -1,0 +1,77 @@
+"""Reads, scoped to what the acting user may see (DESIGN.md, "Who uses it").
+
+A unit sees its own tickets and those it helps with; assessors and supervisors see their unit's subtree;
+admins see everything. A ticket outside that scope does not exist for the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tracker.errors import NotFound
+from tracker.models import Ticket, TicketEvent
+from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, is_admin, memberships_of, roles_on
+from tracker.services._core import policy_of
+from workflows import clocks
+from workflows.machine import TransitionSpec, transitions_from
+
+
+def ticket_scope(user: AbstractBaseUser) -> Q | None:
+    """A filter on Ticket for what the user may see; None means everything."""
+    if is_admin(user):
+        return None
+    own = [unit_id for unit_id, _path, role in memberships_of(user) if role in UNIT_ROLES]
+    subtrees = [path for _unit_id, path, role in memberships_of(user) if role in OVERSIGHT_ROLES]
+    scope = Q(pk__in=[])
+    if own:
+        scope |= Q(lead_unit_id__in=own) | Q(co_units__in=own)
+    for path in subtrees:
+        scope |= Q(lead_unit__path__startswith=path)
+    return scope
+
+
+def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.select_related("lead_unit", "finding", "finding__indicator")
+    scope = ticket_scope(user)
+    if scope is None:
+        return tickets
+    if not user.is_authenticated:
+        return tickets.none()
+    # co_units is a many-to-many join: select ids in a subquery so a ticket is never listed twice.
+    return tickets.filter(pk__in=Ticket.objects.filter(scope).values("pk"))
+
+
+def ticket_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
+    ticket = tickets_visible_to(user).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("No ticket with this number is visible to you."))
+    return ticket
+
+
+def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
+    return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
+
+
+def transitions_available(user: AbstractBaseUser, ticket: Ticket) -> list[TransitionSpec]:
+    """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
+    held = roles_on(user, ticket)
+    return [spec for spec in transitions_from(ticket.state) if held & set(spec.roles)]
+
+
+def ticket_warning(ticket: Ticket, on: dt.date | None = None) -> clocks.Warning | None:
+    """The warning colour of the ticket's current stage."""
+    if not ticket.is_open:
+        return None
+    on = on or clocks.today()
+    return clocks.warning(
+        deadline=ticket.stage_deadline,
+        on=on,
+        policy=policy_of(ticket),
+        paused=ticket.is_paused,
+        started_on=ticket.stage_started_on,
+        progress=ticket.progress if ticket.state == "rectifying" else None,
+    )

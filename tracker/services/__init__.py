@@ -1,0 +1,53 @@
+"""Every write in the domain goes through one of these functions (see ../STYLE.md, "writes")."""
+
+from tracker.services.activity import (
+    check_evidence_file,
+    clock_resume,
+    evidence_add,
+    extension_decide,
+    extension_request,
+    feedback_give,
+    pause_decide,
+    pause_request,
+    progress_report,
+)
+from tracker.services.setup import finding_create, membership_add, unit_create
+from tracker.services.tickets import (
+    TRANSITION_SERVICES,
+    notice_ends_on,
+    satisfaction_of,
+    ticket_accept,
+    ticket_close,
+    ticket_explain,
+    ticket_reassign,
+    ticket_reject,
+    ticket_reopen,
+    ticket_verify,
+    ticket_withdraw,
+)
+
+__all__ = [
+    "TRANSITION_SERVICES",
+    "check_evidence_file",
+    "clock_resume",
+    "evidence_add",
+    "extension_decide",
+    "extension_request",
+    "feedback_give",
+    "finding_create",
+    "membership_add",
+    "notice_ends_on",
+    "pause_decide",
+    "pause_request",
+    "progress_report",
+    "satisfaction_of",
+    "ticket_accept",
+    "ticket_close",
+    "ticket_explain",
+    "ticket_reassign",
+    "ticket_reject",
+    "ticket_reopen",
+    "ticket_verify",
+    "ticket_withdraw",
+    "unit_create",
+]

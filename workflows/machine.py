@@ -1,0 +1,176 @@
+"""The rectification state machine (DESIGN.md, "The rectification workflow").
+
+The machine declares states, transitions and which role may fire each; it changes nothing but the state field.
+What a transition needs (a plan, evidence, a reason) is checked by the tracker service that fires it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class TicketState(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned (已交办)")
+    RECTIFYING = "rectifying", _("Rectifying (整改中)")
+    EXPLAINED = "explained", _("Explained (已公示)")
+    VERIFIED = "verified", _("Verified (已验收)")
+    CLOSED = "closed", _("Closed (已销号)")
+    WITHDRAWN = "withdrawn", _("Withdrawn (已撤销)")
+
+
+class Role(models.TextChoices):
+    ASSESSOR = "assessor", _("Assessor (考核组)")
+    OFFICER = "officer", _("Unit officer (经办人)")
+    HEAD = "head", _("Unit head (主要负责人)")
+    SUPERVISOR = "supervisor", _("Supervisor (督查)")
+    ADMIN = "admin", _("Administrator (管理员)")
+
+
+S = TicketState
+OPEN_STATES = (S.ASSIGNED, S.RECTIFYING, S.EXPLAINED, S.VERIFIED)
+
+# Who must act in each open state; the stage's clock alerts this role when it runs out.
+STAGE_OWNER = {
+    S.ASSIGNED: Role.OFFICER,
+    S.RECTIFYING: Role.OFFICER,
+    S.EXPLAINED: Role.ASSESSOR,
+    S.VERIFIED: Role.SUPERVISOR,
+}
+
+
+def _fires(*roles: Role, label: str) -> dict[str, object]:
+    return {"roles": tuple(roles), "label": label}
+
+
+class RectificationMachine(ConcurrentTransitionMixin, models.Model):
+    """Abstract model carrying the workflow state; the ticket model inherits it."""
+
+    state = FSMField(_("state"), default=S.ASSIGNED, choices=TicketState.choices, protected=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.RECTIFYING,
+        custom=_fires(Role.OFFICER, Role.HEAD, label=_("Accept (签收)")),
+    )
+    def accept(self) -> None:
+        """The unit signs for the ticket with its plan."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(Role.ASSESSOR, Role.SUPERVISOR, label=_("Reassign (改派)")),
+    )
+    def reassign(self) -> None:
+        """Another unit takes the ticket over."""
+
+    @transition(
+        state,
+        source=S.RECTIFYING,
+        target=S.EXPLAINED,
+        custom=_fires(Role.HEAD, label=_("Explain (公示说明)")),
+    )
+    def explain(self) -> None:
+        """The public explanation, signed by the unit head, is published."""
+
+    @transition(state, source=S.EXPLAINED, target=S.VERIFIED, custom=_fires(Role.ASSESSOR, label=_("Verify (验收)")))
+    def verify(self) -> None:
+        """An assessor outside the unit accepts the rectification."""
+
+    @transition(
+        state,
+        source=S.EXPLAINED,
+        target=S.RECTIFYING,
+        custom=_fires(Role.ASSESSOR, label=_("Reject (退回重改)")),
+    )
+    def reject(self) -> None:
+        """An assessor sends the ticket back to the unit with a new deadline."""
+
+    @transition(state, source=S.VERIFIED, target=S.CLOSED, custom=_fires(Role.SUPERVISOR, label=_("Close (销号)")))
+    def close(self) -> None:
+        """A supervisor closes the ticket out."""
+
+    @transition(
+        state,
+        source=S.CLOSED,
+        target=S.RECTIFYING,
+        custom=_fires(Role.SUPERVISOR, Role.ASSESSOR, label=_("Reopen (复号)")),
+    )
+    def reopen(self) -> None:
+        """A closed ticket goes back to the unit (recurrence, public complaint, spot check)."""
+
+    @transition(
+        state,
+        source=[S.ASSIGNED, S.RECTIFYING],
+        target=S.WITHDRAWN,
+        custom=_fires(Role.SUPERVISOR, label=_("Withdraw (撤销)")),
+    )
+    def withdraw(self) -> None:
+        """A finding logged in error is withdrawn."""
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    label: Any
+
+
+def _collect() -> dict[str, TransitionSpec]:
+    """Read the transitions off the decorated methods (an abstract model has no field registry of its own)."""
+    specs = {}
+    for name, member in vars(RectificationMachine).items():
+        meta = getattr(member, "_django_fsm", None)
+        if meta is None:
+            continue
+        first = next(iter(meta.transitions.values()))
+        specs[name] = TransitionSpec(
+            name=name,
+            sources=tuple(str(source) for source in meta.transitions),
+            target=str(first.target),
+            roles=tuple(str(role) for role in first.custom["roles"]),
+            label=first.custom["label"],
+        )
+    return specs
+
+
+TRANSITIONS: dict[str, TransitionSpec] = _collect()
+
+
+def transitions_from(state: str) -> list[TransitionSpec]:
+    return [spec for spec in TRANSITIONS.values() if state in spec.sources]
+
+
+def as_mermaid() -> str:
+    """The state graph as a Mermaid diagram, for the docs and the ticket page."""
+    lines = ["stateDiagram-v2", f"    [*] --> {S.ASSIGNED.value}"]
+    for spec in TRANSITIONS.values():
+        for source in spec.sources:
+            lines.append(f"    {source} --> {spec.target}: {spec.name}")
+    lines += [f"    {S.CLOSED.value} --> [*]", f"    {S.WITHDRAWN.value} --> [*]"]
+    return "\n".join(lines)
+
+
+def as_dot() -> str:
+    """The state graph in Graphviz DOT."""
+    lines = [
+        "digraph rectification {",
+        "  rankdir=LR;",
+        '  node [shape=box, style=rounded, fontname="sans-serif"];',
+    ]
+    for spec in TRANSITIONS.values():
+        for source in spec.sources:
+            lines.append(f'  {source} -> {spec.target} [label="{spec.name}"];')
+    lines.append("}")
+    return "\n".join(lines)
