@@ -31,8 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "pgtrigger",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
     "workflows",
     "tracker",
+    "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -141,3 +149,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- REST API (api/) ---------------------------------------------------------------------------------------------
+
+# --- Notifications and Celery (notifications/, config/celery.py) ------------------------------------------------
