@@ -425,6 +425,7 @@ class EventKind(models.TextChoices):
     PAUSE_DECIDED = "pause_decided", _("Pause decided")
     RESUMED = "resumed", _("Clock resumed")
     FEEDBACK = "feedback", _("Public feedback")
+    LISTED = "listed", _("Listed supervision (挂牌督办)")
 
 
 class TicketEvent(models.Model):
