@@ -6,6 +6,13 @@ from django.db import connection
 from tests.factories import World, make_world
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests create many users; the production hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests run wherever the database is PostgreSQL; in CI it must be."""
     from django.conf import settings

@@ -1,0 +1,50 @@
+"""Who sees which tickets: own unit and co-units, the oversight subtree, everything for admins."""
+
+import pytest
+
+from tracker import selectors
+from tracker.errors import NotFound
+
+
+@pytest.fixture
+def tickets(world):
+    return {
+        "a": world.ticket(unit=world.dept_a),
+        "b": world.ticket(unit=world.dept_b, co_units=[world.dept_a]),
+        "county": world.ticket(unit=world.county_dept),
+    }
+
+
+@pytest.mark.parametrize(
+    ("user", "visible"),
+    [
+        ("officer_a", {"a", "b"}),  # own unit, and the ticket it co-operates on
+        ("officer_b", {"b"}),
+        ("officer_c", {"county"}),
+        ("assessor", {"a", "b", "county"}),
+        ("county_supervisor", {"county"}),
+        ("admin", {"a", "b", "county"}),
+        ("outsider", set()),
+    ],
+)
+def test_each_user_sees_exactly_their_scope(world, tickets, user, visible):
+    actor = getattr(world, user)
+    seen = set(selectors.tickets_visible_to(actor).values_list("pk", flat=True))
+    assert seen == {tickets[k].pk for k in visible}
+    for key, ticket in tickets.items():
+        if key not in visible:
+            with pytest.raises(NotFound):
+                selectors.ticket_get(actor, ticket.pk)
+
+
+def test_a_co_unit_ticket_is_listed_once(world):
+    world.ticket(unit=world.dept_b, co_units=[world.dept_a, world.county_dept])
+    pks = list(selectors.tickets_visible_to(world.assessor).values_list("pk", flat=True))
+    assert len(pks) == len(set(pks))
+
+
+def test_available_transitions_follow_role_and_state(world, tickets):
+    names = lambda user: [t.name for t in selectors.transitions_available(getattr(world, user), tickets["a"])]  # noqa: E731
+    assert names("officer_a") == ["accept"]
+    assert set(names("supervisor")) == {"reassign", "withdraw"}
+    assert names("officer_b") == []
