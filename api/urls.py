@@ -1,1 +1,52 @@
-urlpatterns: list = []
+"""/api/: version 1 of the REST API, its OpenAPI schema and the documentation pages (served from local static files)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api.views import account, activity, public, reference, tickets
+
+v1 = [
+    path("auth/token/", account.TokenCreate.as_view(), name="token"),
+    path("me/", account.Me.as_view(), name="me"),
+    path("findings/", tickets.FindingList.as_view(), name="finding-list"),
+    path("findings/<int:pk>/", tickets.FindingDetail.as_view(), name="finding-detail"),
+    path("tickets/", tickets.TicketList.as_view(), name="ticket-list"),
+    path("tickets/<int:pk>/", tickets.TicketDetail.as_view(), name="ticket-detail"),
+    path("tickets/<int:pk>/transitions/", tickets.TicketTransition.as_view(), name="ticket-transitions"),
+    path("tickets/<int:pk>/events/", tickets.TicketEvents.as_view(), name="ticket-events"),
+    path("tickets/<int:pk>/progress/", activity.TicketProgress.as_view(), name="ticket-progress"),
+    path("tickets/<int:pk>/evidence/", activity.TicketEvidence.as_view(), name="ticket-evidence"),
+    path(
+        "tickets/<int:pk>/extension-requests/",
+        activity.TicketExtensionRequests.as_view(),
+        name="ticket-extension-requests",
+    ),
+    path("tickets/<int:pk>/pause-requests/", activity.TicketPauseRequests.as_view(), name="ticket-pause-requests"),
+    path("tickets/<int:pk>/resume/", activity.TicketResume.as_view(), name="ticket-resume"),
+    path("evidence/<int:pk>/file/", activity.EvidenceFile.as_view(), name="evidence-file"),
+    path("extension-requests/", activity.ExtensionRequestList.as_view(), name="extension-request-list"),
+    path(
+        "extension-requests/<int:pk>/decision/",
+        activity.ExtensionRequestDecision.as_view(),
+        name="extension-request-decision",
+    ),
+    path("pause-requests/", activity.PauseRequestList.as_view(), name="pause-request-list"),
+    path("pause-requests/<int:pk>/decision/", activity.PauseRequestDecision.as_view(), name="pause-request-decision"),
+    path("units/", reference.UnitList.as_view(), name="unit-list"),
+    path("appraisals/", reference.AppraisalList.as_view(), name="appraisal-list"),
+    path("indicators/", reference.IndicatorList.as_view(), name="indicator-list"),
+    path("policies/", reference.PolicyList.as_view(), name="policy-list"),
+    path("stats/units/", reference.UnitStats.as_view(), name="stats-units"),
+    path("public/notices/", public.NoticeList.as_view(), name="notice-list"),
+    path("public/notices/<int:pk>/", public.NoticeDetail.as_view(), name="notice-detail"),
+    path("public/notices/<int:pk>/feedback/", public.NoticeFeedback.as_view(), name="notice-feedback"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("v1/", include("api.notifications")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -151,5 +151,61 @@ LOGGING = {
 }
 
 # --- REST API (api/) ---------------------------------------------------------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default) trusts no header at all and
+# takes the client from the socket, so a forged header cannot dodge a throttle.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=200)
+API_MAX_PAGE_SIZE = 200
+# A multipart body may carry this many evidence files of EVIDENCE_MAX_BYTES each; anything larger is refused (413).
+API_MAX_FILES = env_int("API_MAX_FILES", 10, minimum=1, maximum=100)
+# Throttle counters live in Redis when there is one, so every gunicorn worker counts against the same limit.
+API_THROTTLE_CACHE = "api-throttle"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    API_THROTTLE_CACHE: (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "zg-throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"}
+    ),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env_str("API_THROTTLE_AUTH", "20/minute"),
+        "feedback": env_str("API_THROTTLE_FEEDBACK", "30/hour"),
+        "feedback_notice": env_str("API_THROTTLE_FEEDBACK_NOTICE", "3/day"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zhenggai API",
+    "DESCRIPTION": _(
+        "Rectification (整改) tickets, their workflow, deadlines and public notices. Authenticate with "
+        "`Authorization: Token <key>` (POST /api/v1/auth/token/) or a session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "workflows.machine.TicketState",
+        "RequestStateEnum": "tracker.models.RequestState",
+        "RatingEnum": "tracker.models.Rating",
+        "WarningEnum": "workflows.clocks.Warning",
+    },
+}
 
 # --- Notifications and Celery (notifications/, config/celery.py) ------------------------------------------------

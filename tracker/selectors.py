@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
-from tracker.models import Ticket, TicketEvent
+from tracker.models import Evidence, ExtensionRequest, Finding, PauseRequest, Ticket, TicketEvent
 from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, is_admin, memberships_of, roles_on
 from tracker.services._core import policy_of
 from workflows import clocks
@@ -75,3 +75,46 @@ def ticket_warning(ticket: Ticket, on: dt.date | None = None) -> clocks.Warning 
         started_on=ticket.stage_started_on,
         progress=ticket.progress if ticket.state == "rectifying" else None,
     )
+
+
+def findings_visible_to(user: AbstractBaseUser) -> QuerySet[Finding]:
+    """Findings with a ticket the user may see."""
+    findings = Finding.objects.select_related("indicator", "unit")
+    if ticket_scope(user) is None:
+        return findings
+    return findings.filter(pk__in=tickets_visible_to(user).values("finding_id"))
+
+
+def extension_requests_visible_to(user: AbstractBaseUser) -> QuerySet[ExtensionRequest]:
+    requests = ExtensionRequest.objects.select_related("ticket", "requested_by", "decided_by")
+    if ticket_scope(user) is None:
+        return requests
+    return requests.filter(ticket__in=tickets_visible_to(user).values("pk"))
+
+
+def pause_requests_visible_to(user: AbstractBaseUser) -> QuerySet[PauseRequest]:
+    requests = PauseRequest.objects.select_related("ticket", "requested_by", "decided_by")
+    if ticket_scope(user) is None:
+        return requests
+    return requests.filter(ticket__in=tickets_visible_to(user).values("pk"))
+
+
+def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
+    """ticket_get with what a full ticket page shows: the people named on it, co-units and milestones."""
+    ticket = (
+        tickets_visible_to(user)
+        .select_related("created_by", "explained_by")
+        .prefetch_related("co_units", "milestones")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("No ticket with this number is visible to you."))
+    return ticket
+
+
+def evidence_visible_to(user: AbstractBaseUser) -> QuerySet[Evidence]:
+    evidence = Evidence.objects.all()
+    if ticket_scope(user) is None:
+        return evidence
+    return evidence.filter(ticket__in=tickets_visible_to(user).values("pk"))

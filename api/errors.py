@@ -1,0 +1,111 @@
+"""One place that turns every refusal into a JSON body: {"code", "detail", ...}.
+
+The tracker's typed refusals map onto HTTP statuses here, once: NotFound 404, Forbidden 403, InvalidTransition and
+StaleVersion 409 (with the ticket's state, version and what the caller may do instead), Conflict 409, Invalid 400 with
+field errors. DRF's own exceptions get the same envelope, so a client reads every error the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from tracker import errors as tracker_errors
+from tracker import selectors
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
+
+
+_TRACKER_STATUS = {
+    tracker_errors.NotFound: status.HTTP_404_NOT_FOUND,
+    tracker_errors.Forbidden: status.HTTP_403_FORBIDDEN,
+    tracker_errors.InvalidTransition: status.HTTP_409_CONFLICT,
+    tracker_errors.StaleVersion: status.HTTP_409_CONFLICT,
+    tracker_errors.Conflict: status.HTTP_409_CONFLICT,
+    tracker_errors.Invalid: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as {"field": [...], "milestones.0.title": [...]}."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(m) for m in messages]} if messages else {}
+
+
+def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
+    """What the caller needs to recover from a 409 on a ticket: its current state, version and transitions."""
+    body: dict[str, Any] = {"state": exc.context.get("state"), "version": exc.context.get("version")}
+    ticket_id = getattr(view, "conflict_ticket_id", None)
+    if ticket_id is not None:
+        try:
+            ticket = selectors.ticket_get(request.user, ticket_id)
+        except tracker_errors.NotFound:
+            ticket = None
+        if ticket is not None:
+            body["state"], body["version"] = ticket.state, ticket.version
+            body["available_transitions"] = [t.name for t in selectors.transitions_available(request.user, ticket)]
+    body.setdefault("available_transitions", [])
+    return body
+
+
+def _body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": str(detail), **extra}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    view, request = context.get("view"), context.get("request")
+    headers: dict[str, str] = {}
+
+    if isinstance(exc, tracker_errors.ServiceError):
+        status_code = _TRACKER_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
+        if isinstance(exc, tracker_errors.Invalid):
+            data = _body(exc.code, _("Some fields are not valid."), errors=exc.errors)
+        elif status_code == status.HTTP_409_CONFLICT:
+            data = _body(exc.code, exc.message, **_ticket_conflict_body(view, request, exc))
+        else:
+            data = _body(exc.code, exc.message)
+    elif isinstance(exc, Http404):
+        status_code, data = status.HTTP_404_NOT_FOUND, _body("not_found", _("Not found."))
+    elif isinstance(exc, RequestDataTooBig):
+        status_code, data = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _body("too_large", PayloadTooLarge.default_detail)
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        status_code, data = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _body("too_large", str(exc))
+    elif isinstance(exc, SuspiciousOperation):
+        status_code, data = status.HTTP_400_BAD_REQUEST, _body("bad_request", _("The request could not be read."))
+    elif isinstance(exc, exceptions.ValidationError):
+        status_code = status.HTTP_400_BAD_REQUEST
+        data = _body("invalid", _("Some fields are not valid."), errors=flatten_errors(exc.detail))
+    elif isinstance(exc, exceptions.APIException):
+        status_code = exc.status_code
+        codes = exc.get_codes()
+        data = _body(codes if isinstance(codes, str) else exc.default_code, exc.detail)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+    else:
+        return None
+
+    set_rollback()
+    return Response(data, status=status_code, headers=headers)

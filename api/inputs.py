@@ -1,0 +1,253 @@
+"""What the API accepts. These check shape only — types, lengths, known names — and hand typed values to the
+tracker services, which own every rule (who may, in which state, which dates are acceptable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from api.errors import PayloadTooLarge
+from tracker.models import Indicator, Rating, Ticket, Unit
+from workflows.machine import TRANSITIONS
+from workflows.models import RectificationClass, Severity
+
+TEXT = 10_000  # longest free text accepted in one field
+REASON = 2_000
+
+
+def _label(field: str) -> Any:
+    return Ticket._meta.get_field(field).verbose_name
+
+
+class VersionMixin(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text=_("The ticket version you read; the request is refused (409 stale_version) if it has changed."),
+    )
+
+
+# --- transitions -----------------------------------------------------------------------------------------------
+
+
+class TransitionInput(serializers.Serializer):
+    """Every transition request names the transition and the ticket version the caller acted on."""
+
+    name = ""
+    version = serializers.IntegerField(min_value=1, help_text=_("The ticket version you read."))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The discriminator: each subclass accepts its own name only.
+        cls._declared_fields["transition"] = serializers.ChoiceField(choices=[cls.name])
+
+
+class MilestoneInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    due_on = serializers.DateField()
+
+
+class AcceptInput(TransitionInput):
+    """签收: the unit signs for the ticket with its plan; the target date may not lie after the deadline."""
+
+    name = "accept"
+    measures = serializers.CharField(max_length=TEXT, label=_label("measures"))
+    goal = serializers.CharField(max_length=TEXT, label=_label("goal"))
+    responsible_person = serializers.CharField(max_length=50, label=_label("responsible_person"))
+    target_date = serializers.DateField(label=_label("target_date"))
+    milestones = serializers.ListField(
+        child=MilestoneInput(), required=False, max_length=100, label=_("milestones (阶段节点)")
+    )
+    contact_phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, label=_label("contact_phone")
+    )
+
+    def validate_milestones(self, value: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+        return [(m["title"], m["due_on"]) for m in value]
+
+
+class ReassignInput(TransitionInput):
+    """改派: another unit takes the ticket over, with a reason."""
+
+    name = "reassign"
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), label=_("new lead unit"))
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+
+
+class ExplainInput(TransitionInput):
+    """公示说明: the unit head publishes what was done (evidence on file) or why not yet, with a dated plan."""
+
+    name = "explain"
+    explanation = serializers.CharField(max_length=TEXT, label=_label("explanation"))
+    closure_plan = serializers.CharField(
+        max_length=TEXT, required=False, allow_blank=True, label=_label("closure_plan")
+    )
+    closure_plan_date = serializers.DateField(required=False, allow_null=True, label=_label("closure_plan_date"))
+
+
+class VerifyInput(TransitionInput):
+    """验收: an assessor outside the unit accepts, once the notice period is over."""
+
+    name = "verify"
+    comment = serializers.CharField(max_length=TEXT, required=False, allow_blank=True, label=_("opinion (验收意见)"))
+    satisfaction_override = serializers.CharField(
+        max_length=TEXT, required=False, allow_blank=True, label=_("why verified below the satisfaction bar")
+    )
+
+
+class RejectInput(TransitionInput):
+    """退回重改: back to the unit with a reason and a new deadline."""
+
+    name = "reject"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+    new_deadline = serializers.DateField(label=_("new deadline"))
+
+
+class CloseInput(TransitionInput):
+    """销号: a supervisor closes the verified ticket out."""
+
+    name = "close"
+
+
+class ReopenInput(TransitionInput):
+    """复号: a closed ticket goes back to the unit (recurrence, complaint, spot check)."""
+
+    name = "reopen"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+    new_deadline = serializers.DateField(required=False, allow_null=True, label=_("new deadline"))
+
+
+class WithdrawInput(TransitionInput):
+    """撤销: a finding logged in error is withdrawn."""
+
+    name = "withdraw"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+
+
+TRANSITION_INPUTS: dict[str, type[TransitionInput]] = {
+    cls.name: cls
+    for cls in (
+        AcceptInput,
+        ReassignInput,
+        ExplainInput,
+        VerifyInput,
+        RejectInput,
+        CloseInput,
+        ReopenInput,
+        WithdrawInput,
+    )
+}
+assert set(TRANSITION_INPUTS) == set(TRANSITIONS), "every transition of the machine needs an input serializer"
+
+
+class TransitionNameInput(serializers.Serializer):
+    transition = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+
+
+def _field_type(field: serializers.Field) -> str:
+    if isinstance(field, serializers.DateField):
+        return "date"
+    if isinstance(field, serializers.IntegerField):
+        return "integer"
+    if isinstance(field, serializers.BooleanField):
+        return "boolean"
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        return "unit"
+    if isinstance(field, serializers.ListField):
+        return "list"
+    return "string"
+
+
+def transition_fields(name: str) -> list[dict[str, Any]]:
+    """What a client must send to fire transition `name`, besides `transition` and `version`."""
+    fields = TRANSITION_INPUTS[name]().fields
+    return [
+        {"name": key, "type": _field_type(field), "required": field.required, "label": str(field.label or key)}
+        for key, field in fields.items()
+        if key not in ("transition", "version")
+    ]
+
+
+# --- activity --------------------------------------------------------------------------------------------------
+
+
+def _files_within_size(files: list[Any]) -> list[Any]:
+    """An oversized upload is refused as such (413); its type is the service's to judge (400)."""
+    if any((f.size or 0) > settings.EVIDENCE_MAX_BYTES for f in files):
+        raise PayloadTooLarge(_("A file may be at most %(bytes)s bytes.") % {"bytes": settings.EVIDENCE_MAX_BYTES})
+    return files
+
+
+class FilesField(serializers.ListField):
+    child = serializers.FileField()
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", settings.API_MAX_FILES)
+        super().__init__(**kwargs)
+
+
+class ProgressInput(VersionMixin):
+    text = serializers.CharField(max_length=TEXT)
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    difficulties = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
+    files = FilesField(required=False, help_text=_("Evidence files (multipart)."))
+
+    def validate_files(self, files: list[Any]) -> list[Any]:
+        return _files_within_size(files)
+
+
+class EvidenceInput(VersionMixin):
+    files = FilesField(min_length=1, help_text=_("Evidence files (multipart)."))
+
+    def validate_files(self, files: list[Any]) -> list[Any]:
+        return _files_within_size(files)
+
+
+class ExtensionRequestInput(VersionMixin):
+    requested_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=REASON)
+
+
+class PauseRequestInput(VersionMixin):
+    reason = serializers.CharField(max_length=REASON)
+
+
+class ResumeInput(VersionMixin):
+    pass
+
+
+class DecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField(max_length=REASON, required=False, allow_blank=True, default="")
+
+
+class FeedbackInput(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class FindingInput(serializers.Serializer):
+    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), help_text=_("The responsible unit."))
+    description = serializers.CharField(max_length=TEXT)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.GENERAL)
+    source = serializers.CharField(max_length=100)
+    document_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    found_on = serializers.DateField(required=False, allow_null=True, default=None)
+    rectification_class = serializers.ChoiceField(
+        choices=RectificationClass.choices, default=RectificationClass.TIME_LIMITED
+    )
+    due_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("Leave out for the policy's deadline.")
+    )
+    co_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), many=True, required=False, default=list)
+    lead_official = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    responsible_person = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)

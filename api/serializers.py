@@ -1,0 +1,376 @@
+"""What the API shows: read-only representations. Inputs live in api/inputs.py; no business rule lives in either."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.inputs import transition_fields
+from tracker import selectors
+from tracker.models import (
+    Appraisal,
+    Evidence,
+    ExtensionRequest,
+    Finding,
+    Indicator,
+    Milestone,
+    PauseRequest,
+    ProgressReport,
+    Rating,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
+from tracker.permissions import is_admin, memberships_of
+from workflows import clocks
+from workflows.models import Policy
+
+WARNING_FIELD = serializers.ChoiceField(
+    choices=clocks.Warning.choices,
+    allow_null=True,
+    help_text=_("Warning colour of the current stage; null for a ticket without a running clock."),
+)
+
+
+class UnitBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code", "kind", "parent"]
+
+
+class AppraisalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Appraisal
+        fields = ["id", "name", "kind", "level", "period_start", "period_end"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["id", "appraisal", "code", "name", "dimension", "weight", "is_key"]
+
+
+class IndicatorBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["id", "code", "name", "dimension"]
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    reminder_offsets = serializers.ListField(child=serializers.IntegerField())
+
+    class Meta:
+        model = Policy
+        fields = [
+            "id",
+            "rectification_class",
+            "severity",
+            "sign_days",
+            "rectify_days",
+            "notice_days",
+            "verify_days",
+            "close_days",
+            "reminder_offsets",
+            "chase_after_days",
+            "supervise_after_days",
+            "listed_after_days",
+            "reporting_cycle_days",
+            "yellow_days",
+            "progress_tolerance",
+            "satisfaction_bar",
+        ]
+
+
+class MembershipBriefSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    unit_path = serializers.CharField()
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    email = serializers.CharField()
+    is_admin = serializers.BooleanField()
+    memberships = MembershipBriefSerializer(many=True)
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        return {
+            "id": user.pk,
+            "username": user.get_username(),
+            "full_name": user.get_full_name(),
+            "email": user.email,
+            "is_admin": is_admin(user),
+            "memberships": [
+                {"unit": unit_id, "unit_path": path, "role": role} for unit_id, path, role in memberships_of(user)
+            ],
+        }
+
+
+class TicketBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = ["id", "number", "state", "version", "assigned_on", "due_on", "stage_deadline"]
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    indicator = IndicatorBriefSerializer()
+    unit = UnitBriefSerializer()
+    found_by = serializers.CharField(source="found_by.username")
+    tickets = TicketBriefSerializer(many=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "appraisal",
+            "indicator",
+            "unit",
+            "description",
+            "severity",
+            "source",
+            "document_number",
+            "found_by",
+            "found_on",
+            "recurring",
+            "created_at",
+            "tickets",
+        ]
+
+
+class FindingBriefSerializer(serializers.ModelSerializer):
+    indicator = IndicatorBriefSerializer()
+
+    class Meta:
+        model = Finding
+        fields = ["id", "appraisal", "indicator", "description", "severity", "source", "document_number", "recurring"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A row of the ledger (整改台账)."""
+
+    finding = FindingBriefSerializer()
+    lead_unit = UnitBriefSerializer()
+    paused = serializers.BooleanField(source="is_paused")
+    warning = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "state",
+            "version",
+            "finding",
+            "lead_unit",
+            "rectification_class",
+            "responsible_person",
+            "assigned_on",
+            "due_on",
+            "stage_started_on",
+            "stage_deadline",
+            "paused",
+            "progress",
+            "listed",
+            "extension_count",
+            "reopen_count",
+            "published_on",
+            "closed_on",
+            "warning",
+            "updated_at",
+        ]
+
+    @extend_schema_field(WARNING_FIELD)
+    def get_warning(self, ticket: Ticket) -> str | None:
+        return selectors.ticket_warning(ticket, self.context.get("today"))
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on"]
+
+
+class TransitionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["string", "date", "integer", "boolean", "unit", "list"])
+    required = serializers.BooleanField()
+    label = serializers.CharField()
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    fields = TransitionFieldSerializer(many=True)
+
+
+class TicketDetailSerializer(TicketSerializer):
+    co_units = UnitBriefSerializer(many=True)
+    milestones = MilestoneSerializer(many=True)
+    explained_by = serializers.CharField(source="explained_by.username", allow_null=True, default=None)
+    created_by = serializers.CharField(source="created_by.username")
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "co_units",
+            "lead_official",
+            "contact_phone",
+            "measures",
+            "goal",
+            "target_date",
+            "milestones",
+            "explanation",
+            "closure_plan",
+            "closure_plan_date",
+            "explained_by",
+            "paused_workdays_left",
+            "created_by",
+            "created_at",
+            "available_transitions",
+        ]
+
+    @extend_schema_field(AvailableTransitionSerializer(many=True))
+    def get_available_transitions(self, ticket: Ticket) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        return [
+            {"name": spec.name, "label": str(spec.label), "target": spec.target, "fields": transition_fields(spec.name)}
+            for spec in selectors.transitions_available(user, ticket)
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    data = serializers.DictField(help_text=_("What changed, by kind of event."))
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "from_state", "to_state", "version", "data", "created_at"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = ["id", "report", "name", "size", "sha256", "uploaded_at"]
+
+
+class EvidenceAddedSerializer(serializers.Serializer):
+    evidence = EvidenceSerializer(many=True)
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username")
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta:
+        model = ProgressReport
+        fields = ["id", "ticket", "author", "text", "percent", "difficulties", "evidence", "created_at"]
+
+
+class _RequestSerializer(serializers.ModelSerializer):
+    """What extension and pause requests share: who asked and why, and the supervisor's decision."""
+
+    requested_by = serializers.CharField(source="requested_by.username")
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+
+    fields_shared = [
+        "id",
+        "ticket",
+        "requested_by",
+        "reason",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "created_at",
+    ]
+
+
+class ExtensionRequestSerializer(_RequestSerializer):
+    class Meta:
+        model = ExtensionRequest
+        fields = [*_RequestSerializer.fields_shared, "current_deadline", "requested_deadline"]
+
+
+class PauseRequestSerializer(_RequestSerializer):
+    class Meta:
+        model = PauseRequest
+        fields = [*_RequestSerializer.fields_shared, "paused_on", "resumed_on", "workdays_left"]
+
+
+class UnitScorecardSerializer(serializers.Serializer):
+    unit = UnitBriefSerializer()
+    tickets = serializers.IntegerField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    closed_on_time = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True, help_text=_("Closed on or before the deadline, 0 to 1."))
+    average_delay_workdays = serializers.FloatField(
+        allow_null=True, help_text=_("Mean working days closed after the deadline, over closed tickets.")
+    )
+    reopen_count = serializers.IntegerField()
+    extension_count = serializers.IntegerField()
+
+
+class PublicUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["name"]
+
+
+class PublicFindingSerializer(serializers.ModelSerializer):
+    summary = serializers.CharField(source="description")
+    indicator = serializers.CharField(source="indicator.name")
+    dimension = serializers.CharField(source="indicator.dimension")
+
+    class Meta:
+        model = Finding
+        fields = ["summary", "indicator", "dimension", "severity"]
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    """A published explanation (公示): nothing internal — no people, no files, no working notes."""
+
+    unit = PublicUnitSerializer(source="lead_unit")
+    finding = PublicFindingSerializer()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "state",
+            "unit",
+            "finding",
+            "rectification_class",
+            "explanation",
+            "closure_plan",
+            "closure_plan_date",
+            "assigned_on",
+            "due_on",
+            "published_on",
+            "closed_on",
+        ]
+
+
+class FeedbackReceiptSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

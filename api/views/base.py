@@ -1,0 +1,41 @@
+"""What the API views share: input validation in one call, and the ticket a view acts on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from tracker import selectors
+from tracker.models import Ticket
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any, **context: Any) -> dict[str, Any]:
+    """The input checked for shape (400 with field errors otherwise), as typed values for a service."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class TicketActionMixin:
+    """A view about one ticket, looked up in the caller's scope: a ticket they may not see is a 404.
+
+    It also tells the exception handler which ticket a 409 is about, so the body can say what is possible now.
+    """
+
+    kwargs: dict[str, Any]
+    request: Any
+    conflict_ticket_id: int | None = None
+
+    def get_ticket(self) -> Ticket:
+        ticket = selectors.ticket_get(self.request.user, self.kwargs["pk"])
+        self.conflict_ticket_id = ticket.pk
+        return ticket
+
+
+class FileNegotiation(DefaultContentNegotiation):
+    """For a view that answers with a file: the file whatever the Accept header says, errors in JSON."""
+
+    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
