@@ -18,12 +18,13 @@ import io
 import json
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from tracker import services
@@ -296,30 +297,33 @@ def add_tickets(seed: Seed, count: int, *, state: str | None = None, progress=No
         )
         seen = set(cursor.fetchall())
     writer = _Writer(seed, rng, today, now, seen)
-    done = 0
-    started = time.perf_counter()
-    while done < count:
-        size = min(BATCH, count - done)
+    starts = range(0, count, BATCH)
+
+    def generate(start: int) -> tuple[str, str, str]:
+        size = min(BATCH, count - start)
         states = [state] * size if state else rng.choices([s for s, _ in MIX], [w for _, w in MIX], k=size)
-        with transaction.atomic():
-            findings, tickets, events = io.StringIO(), io.StringIO(), io.StringIO()
-            for i, ticket_state in enumerate(states):
-                writer.ticket(
-                    first_ticket + done + i,
-                    first_finding + done + i,
-                    ticket_state,
-                    bool(state),
-                    findings,
-                    tickets,
-                    events,
-                )
-            _copy("tracker_finding", FINDING_COLUMNS, findings)
-            _copy("tracker_ticket", TICKET_COLUMNS, tickets)
-            _copy("tracker_ticketevent", EVENT_COLUMNS, events)
-        done += size
-        if progress and count > BATCH:
-            rate = done / (time.perf_counter() - started)
-            progress(f"{done:,} / {count:,} tickets ({rate:,.0f} tickets/s)")
+        return writer.batch(first_ticket + start, first_finding + start, states, fresh=bool(state))
+
+    started = time.perf_counter()
+    # One thread writes the next batch's rows while this one copies the last batch: two cores, both busy.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(generate, starts[0])
+        for index, start in enumerate(starts):
+            findings, tickets, events = pending.result()
+            if index + 1 < len(starts):
+                pending = pool.submit(generate, starts[index + 1])
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # Foreign keys are checked row by row: queued to the commit, 50,000 tickets' checks take longer.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                _copy("tracker_finding", FINDING_COLUMNS, findings)
+                _copy("tracker_ticket", TICKET_COLUMNS, tickets)
+                _copy("tracker_ticketevent", EVENT_COLUMNS, events)
+            done = min(start + BATCH, count)
+            if progress and count > BATCH:
+                rate = done / (time.perf_counter() - started)
+                progress(f"{done:,} / {count:,} tickets ({rate:,.0f} tickets/s)")
+        pool.submit(connections.close_all).result()  # the calendar may have read its overrides in that thread
     return range(first_ticket, first_ticket + count)
 
 
@@ -339,9 +343,9 @@ def _reserve_ids(table: str, count: int) -> int:
     return last - count + 1
 
 
-def _copy(table: str, columns: str, rows: io.StringIO) -> None:
+def _copy(table: str, columns: str, rows: str) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        copy.write(rows.getvalue())
+        copy.write(rows)
 
 
 def _d(value: dt.date | dt.datetime | None) -> str:
@@ -360,6 +364,9 @@ class _Writer:
         self._add_workdays = functools.cache(calendar.add_workdays)
         self._policy = functools.cache(Policy.for_ticket)
         self._first_rung = functools.cache(self._first_rung_uncached)
+        for klass in RectificationClass.values:  # read here, so that the generating thread finds them cached
+            for severity in Severity.values:
+                self._policy(klass, severity)
         self.severities = ([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])
 
     def _first_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime:
@@ -372,6 +379,13 @@ class _Writer:
         if after is not None and at <= after:
             at = after + dt.timedelta(minutes=self.rng.randrange(1, 90))
         return min(at, self.now)
+
+    def batch(self, first_ticket: int, first_finding: int, states: list[str], *, fresh: bool) -> tuple[str, str, str]:
+        """COPY text for the findings, tickets and events of tickets first_ticket, first_ticket + 1, ..."""
+        findings, tickets, events = io.StringIO(), io.StringIO(), io.StringIO()
+        for offset, ticket_state in enumerate(states):
+            self.ticket(first_ticket + offset, first_finding + offset, ticket_state, fresh, findings, tickets, events)
+        return findings.getvalue(), tickets.getvalue(), events.getvalue()
 
     def ticket(
         self,

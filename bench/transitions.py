@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -131,46 +132,53 @@ def _check_block(block: range, done: int) -> None:
 def _run_services(ctx: Context, block: range, workers: int) -> tuple[int | None, float]:
     """Returns the accepts done in the timed window (None when a worker ran out of tickets) and the window's length;
     _check_block also counts the warm-up accepts, so they are added there."""
-    officers = {unit: ctx.seed.user_ids[name] for unit, name in ctx.seed.officers.items()}
-    start_at = time.monotonic() + 2.0 + 0.5 * workers  # every process ready and warmed up by then
-    jobs = [(list(block[w::workers]), officers, start_at, ctx.seconds) for w in range(workers)]
+    # Every process has read its tickets and warmed up by then (reading 10,000 tickets' plans takes ~0.1 s).
+    start_at = time.monotonic() + 2.0 + 0.5 * workers + len(block) / 20_000
+    jobs = [(ctx.seed, list(block[w::workers]), start_at, ctx.seconds) for w in range(workers)]
     results = in_processes(_accept_worker, jobs)
     refused = sum(r.refused for r in results)
     if refused:
         raise RuntimeError(f"the services refused {refused} accepts of fresh assigned tickets")
+    if any(r.late for r in results):
+        raise RuntimeError("a worker was not ready when the clock started: give the workers more time to start")
     if any(r.ran_out for r in results):
         return None, ctx.seconds
     return sum(r.timed for r in results), ctx.seconds
 
 
 class WorkerResult(NamedTuple):
-    warm: int
     timed: int
     refused: int
     ran_out: bool
+    late: bool
 
 
-def _accept_worker(ids: list[int], officers: dict[int, int], start_at: float, seconds: float) -> WorkerResult:
+def _accept_worker(seed: bench_seed.Seed, ids: list[int], start_at: float, seconds: float) -> WorkerResult:
     """Accept tickets of `ids` in order: WARMUP of them at once, then as many as fit in [start_at, +seconds)."""
-    users = get_user_model().objects.in_bulk(set(officers.values()))
-    plan = dict(
-        (pk, (users[officers[unit]], due))
-        for pk, unit, due in Ticket.objects.filter(pk__in=ids).values_list("pk", "lead_unit_id", "due_on")
-    )
+    plan = _plan(seed, ids)
     for ticket_id in ids[:WARMUP]:
         _accept(ticket_id, *plan[ticket_id])
+    late = time.monotonic() > start_at
     time.sleep(max(0.0, start_at - time.monotonic()))
     end = start_at + seconds
     timed = refused = 0
     for ticket_id in ids[WARMUP:]:
         if time.monotonic() >= end:
-            return WorkerResult(WARMUP, timed, refused, ran_out=False)
+            return WorkerResult(timed, refused, ran_out=False, late=late)
         try:
             _accept(ticket_id, *plan[ticket_id])
             timed += 1
         except ServiceError:
             refused += 1
-    return WorkerResult(WARMUP, timed, refused, ran_out=time.monotonic() < end)
+    return WorkerResult(timed, refused, ran_out=time.monotonic() < end, late=late)
+
+
+def _plan(seed: bench_seed.Seed, ids: Sequence[int]) -> dict[int, tuple[AbstractBaseUser, dt.date]]:
+    """What the client of each ticket brings to the accept: the officer of its unit and its deadline as target."""
+    officers = {unit: seed.user_ids[name] for unit, name in seed.officers.items()}
+    users = get_user_model().objects.in_bulk(set(officers.values()))
+    rows = Ticket.objects.filter(pk__in=list(ids)).values_list("pk", "lead_unit_id", "due_on")
+    return {pk: (users[officers[unit]], due) for pk, unit, due in rows}
 
 
 def _accept(ticket_id: int, actor: AbstractBaseUser, due: dt.date) -> Ticket:
@@ -218,7 +226,7 @@ STEPS = [
     ("restart the stage clock (policy, calendar, ladder)", "tracker.services.tickets", "set_stage_clock"),
 ]
 PACKAGES = [
-    ("psycopg (sending, waiting on PostgreSQL)", "/psycopg/"),
+    ("psycopg (adapting, sending, reading)", "/psycopg/"),
     ("django.db (ORM: queryset, SQL compiler, models)", "/django/db/"),
     ("django_fsm (transition machinery)", "/django_fsm/"),
     ("django, other", "/django/"),
@@ -231,12 +239,7 @@ PACKAGES = [
 def profile(ctx: Context) -> None:
     """Accept fresh tickets in this process: time each step of ticket_accept, then profile it by package."""
     block = bench_seed.add_tickets(ctx.seed, 2 * (PROFILE_ACCEPTS + WARMUP), state=TicketState.ASSIGNED)
-    officers = {unit: ctx.seed.user_ids[name] for unit, name in ctx.seed.officers.items()}
-    users = get_user_model().objects.in_bulk(set(officers.values()))
-    plan = {
-        pk: (users[officers[unit]], due)
-        for pk, unit, due in Ticket.objects.filter(pk__in=block).values_list("pk", "lead_unit_id", "due_on")
-    }
+    plan = _plan(ctx.seed, block)
     half = len(block) // 2
     _profile_steps(ctx, block[:half], plan)
     _profile_packages(ctx, block[half:], plan)
@@ -297,9 +300,10 @@ def _profile_steps(ctx: Context, ids: range, plan: dict) -> None:
 
 
 def _profile_packages(ctx: Context, ids: range, plan: dict) -> None:
+    """CPU time of this process by package and by function (waiting on PostgreSQL is not CPU time)."""
     for ticket_id in ids[:WARMUP]:
         _accept(ticket_id, *plan[ticket_id])
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for ticket_id in ids[WARMUP:]:
         _accept(ticket_id, *plan[ticket_id])
@@ -310,17 +314,13 @@ def _profile_packages(ctx: Context, ids: range, plan: dict) -> None:
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.items():
         label = next((label for label, part in PACKAGES if part in filename), "Python standard library, builtins")
         by_package[label] += tottime
-    ctx.report(
-        "profile: one accept under cProfile (inflates Python calls)", sum(by_package.values()) / count * 1000, "ms"
-    )
+    total = sum(by_package.values())
+    print(f"  CPU time of one accept under cProfile: {total / count * 1000:.2f} ms (the profiler inflates it)")
     for label, seconds in sorted(by_package.items(), key=lambda item: -item[1]):
-        ctx.report(f"profile: own time in {label}", seconds / count * 1000, "ms")
-    print("  top functions by own time under cProfile (ms per accept, calls per accept):")
+        print(f"    {seconds / total:6.1%}  {label}")
+    print("  top functions by own CPU time (share, cumulative share, calls per accept):")
     for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in sorted(
         stats.items(), key=lambda item: -item[1][2]
     )[:12]:
         where = "/".join(Path(filename).parts[-2:]) if filename != "~" else "builtin"
-        print(
-            f"    {tottime / count * 1000:6.3f} own {cumtime / count * 1000:6.3f} cum {calls / count:5.1f}x"
-            f"  {name} ({where}:{line})"
-        )
+        print(f"    {tottime / total:6.1%} {cumtime / total:6.1%} {calls / count:6.1f}x  {name} ({where}:{line})")
