@@ -209,3 +209,54 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Notifications and Celery (notifications/, config/celery.py) ------------------------------------------------
+# Without REDIS_URL (the embedded default) tasks run in process and `manage.py rundemo` sweeps on a timer thread;
+# with it, Celery workers (any number) take the tasks and exactly one beat fires the sweep. See notifications/sweep.py.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "zhenggai")
+# Deliveries are idempotent (a claimed row, a unique identity), so a task may safely run again after a crash.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=30),
+    # Sending a task with Redis down fails at once instead of retrying for seconds after every commit: the work is
+    # in rows, and the next sweep sends it (workers reconnect on their own, under broker_connection_retry).
+    "max_retries": 0,
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# The sweep: how often beat fires it (the interval of the PeriodicTask it creates; editable in the admin after),
+# how many tickets or deliveries one claim takes, and how long a claim is held before another sweep may retake it.
+NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 60, minimum=1)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500, minimum=1)
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 300, minimum=1)
+# Ticket events are turned into messages by the after-commit task and, as a safety net, by every sweep. An event is
+# looked at again until it is this old (longer than any transaction runs), and never once it is older than the age.
+NOTIFY_EVENT_HORIZON_SECONDS = env_int("NOTIFY_EVENT_HORIZON_SECONDS", 120, minimum=1)
+NOTIFY_EVENT_MAX_AGE_HOURS = env_int("NOTIFY_EVENT_MAX_AGE_HOURS", 168, minimum=1)
+# Quiet time: email, SMS and webhooks wait for the working day's hours [start, end) on a working day; in-app does not.
+NOTIFY_DAY_START_HOUR = env_int("NOTIFY_DAY_START_HOUR", 9, minimum=0, maximum=23)
+NOTIFY_DAY_END_HOUR = env_int("NOTIFY_DAY_END_HOUR", 18, minimum=1, maximum=24)
+# Kinds sent at once on every channel, ignoring quiet time and the digest, e.g. "supervise,list".
+NOTIFY_URGENT_KINDS = env_list("NOTIFY_URGENT_KINDS", [])
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", NOTIFY_DAY_START_HOUR, minimum=0, maximum=23)
+# Deliveries: a temporary failure is retried after RETRY_SECONDS * 2^(attempt - 1), at most RETRY_MAX_SECONDS apart.
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, minimum=1)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10, minimum=1)
+NOTIFY_SMS_BACKEND = env_str("NOTIFY_SMS_BACKEND", "notifications.channels.sms.LoggingSmsBackend")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if CELERY_TASK_ALWAYS_EAGER:
+    # In process, every task would log its success at INFO: keep the demo server's console for what matters.
+    LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "celery.app.trace": {"level": "WARNING"}}
+if REDIS_URL is None and env_str("EMAIL_BACKEND") is None:
+    # The embedded demo delivers mail in process: into files, not over the console it prints its address on.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"

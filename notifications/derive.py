@@ -1,0 +1,284 @@
+"""Which messages a ticket calls for now: from its stage clock, its reporting cycle, or a change just made to it.
+
+Everything here is a pure function of rows (ticket, policy, event, memberships) and the moment: it builds unsaved
+Notification rows whose identity is deterministic, so computing the same thing twice and inserting it with
+ON CONFLICT DO NOTHING is harmless. Saving is the sweep's job (notifications.sweep).
+
+Who receives what (DESIGN.md, "Deadlines, warnings, escalation"; workflows.machine.STAGE_OWNER):
+
+| message              | to                                                                                   |
+|----------------------|--------------------------------------------------------------------------------------|
+| reminder (提醒)       | the stage's owner: the unit's officers (assigned, rectifying), the nearest assessors   |
+|                      | over the unit (explained), the nearest supervisors over it (verified)                 |
+| chase (催办)          | the unit head for the unit's stages; the owners again for the others                  |
+| supervision (督办)    | the supervisors of the nearest unit above the one that owes the work                  |
+| listed (挂牌督办)      | the same supervisors and the unit head; the ticket goes on the public register.       |
+|                      | Only the unit's own stages are listed: a late verification is not the unit's fault    |
+
+Supervisors get their per-ticket messages in the inbox only, and everything else once a day in a digest (unless
+the kind is configured urgent, NOTIFY_URGENT_KINDS). A unit's webhooks receive what is addressed to its people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from notifications import messages, quiet
+from notifications.directory import Audience, Directory
+from notifications.models import Channel, Kind, Notification, State
+from tracker.models import EventKind, Ticket, TicketEvent
+from workflows import calendar, clocks
+from workflows.clocks import SHANGHAI, LadderStep, Rung
+from workflows.machine import STAGE_OWNER, Role, TicketState
+from workflows.models import Policy
+
+STAGE_KINDS = {
+    LadderStep.REMIND: Kind.REMIND,
+    LadderStep.CHASE: Kind.CHASE,
+    LadderStep.SUPERVISE: Kind.SUPERVISE,
+    LadderStep.LIST: Kind.LIST,
+}
+REPORT_KINDS = {
+    LadderStep.REMIND: Kind.REPORT_REMIND,
+    LadderStep.CHASE: Kind.REPORT_CHASE,
+    LadderStep.SUPERVISE: Kind.REPORT_SUPERVISE,
+}
+# Progress reports are reminded of the working day before and on the day, whatever the stage's offsets are.
+REPORT_REMINDER_MAX_OFFSET = 1
+REPORTING_STATES = (TicketState.RECTIFYING, TicketState.EXPLAINED)
+
+# Which change tells whom to act next. CREATED and REASSIGN: the (new) unit; the others are resolved below.
+EVENT_KINDS = {
+    EventKind.CREATED: Kind.ASSIGNED,
+    EventKind.REASSIGN: Kind.ASSIGNED,
+    EventKind.EXPLAIN: Kind.AWAITING_VERIFICATION,
+    EventKind.VERIFY: Kind.AWAITING_CLOSE,
+    EventKind.REJECT: Kind.REJECTED,
+    EventKind.REOPEN: Kind.REOPENED,
+    EventKind.EXTENSION_REQUESTED: Kind.EXTENSION_REQUESTED,
+    EventKind.EXTENSION_DECIDED: Kind.EXTENSION_DECIDED,
+    EventKind.PAUSE_REQUESTED: Kind.PAUSE_REQUESTED,
+    EventKind.PAUSE_DECIDED: Kind.PAUSE_DECIDED,
+}
+
+
+@dataclass
+class ClockPlan:
+    rows: list[Notification] = field(default_factory=list)
+    next_at: dt.datetime | None = None
+    list_ticket: bool = False
+
+
+def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
+
+
+class Planner:
+    """Builds rows for one sweep (or task) at one moment, caching ladders and people as it goes."""
+
+    def __init__(self, directory: Directory, now: dt.datetime) -> None:
+        self.directory = directory
+        self.now = now
+        self._ladders: dict[tuple[dt.date, int], list[Rung]] = {}
+
+    # --- clocks ---------------------------------------------------------------------------------------------
+
+    def ladder(self, deadline: dt.date, policy: Policy) -> list[Rung]:
+        key = (deadline, policy.pk)
+        if key not in self._ladders:
+            self._ladders[key] = clocks.ladder(deadline, policy)
+        return self._ladders[key]
+
+    def clock(self, ticket: Ticket, policy: Policy, last_report: dt.date | None) -> ClockPlan:
+        """Messages the ticket's clocks call for now, and when they next will."""
+        plan = ClockPlan()
+        if ticket.state not in STAGE_OWNER or ticket.is_paused or ticket.stage_deadline is None:
+            return plan
+        self.directory.remember_unit(ticket.lead_unit)
+        unit_stage = STAGE_OWNER[ticket.state] == Role.OFFICER
+        began = clocks.start_of(ticket.stage_started_on)
+        rungs = [
+            r
+            for r in self.ladder(ticket.stage_deadline, policy)
+            # A reminder falling due before the stage began is said by the message announcing the stage.
+            if (unit_stage or r.step != LadderStep.LIST) and (r.step != LadderStep.REMIND or r.at > began)
+        ]
+        for rung in self._fire(rungs):
+            kind = STAGE_KINDS[rung.step]
+            plan.rows += self._clock_rows(ticket, kind, ticket.stage_deadline, rung.offset)
+            if kind == Kind.LIST and not ticket.listed:
+                plan.list_ticket = True
+        plan.next_at = next((r.at for r in rungs if r.at > self.now), None)
+
+        report_due = self.report_due(ticket, policy, last_report)
+        if report_due is not None:
+            report_rungs = self.report_rungs(report_due, policy)
+            for rung in self._fire(report_rungs):
+                plan.rows += self._clock_rows(ticket, REPORT_KINDS[rung.step], report_due, rung.offset)
+            plan.next_at = _earliest(plan.next_at, next((r.at for r in report_rungs if r.at > self.now), None))
+        return plan
+
+    def _fire(self, rungs: list[Rung]) -> list[Rung]:
+        """The rungs due now. Escalations all fire (each is its own step up); of the reminders only the latest,
+        and none once the deadline has passed: an earlier reminder would say less than the one that replaces it."""
+        due = [r for r in rungs if r.at <= self.now]
+        escalations = [r for r in due if r.step != LadderStep.REMIND]
+        return escalations or [r for r in due if r.step == LadderStep.REMIND][-1:]
+
+    @staticmethod
+    def report_due(ticket: Ticket, policy: Policy, last_report: dt.date | None) -> dt.date | None:
+        """When a long-term ticket's next progress report is due: a reporting cycle after the last report or the
+        start of the stage, whichever is later."""
+        if not policy.reporting_cycle_days or ticket.state not in REPORTING_STATES or ticket.is_paused:
+            return None
+        since = max(filter(None, (last_report, ticket.stage_started_on)))
+        return calendar.add_workdays(since, policy.reporting_cycle_days)
+
+    def report_rungs(self, due: dt.date, policy: Policy) -> list[Rung]:
+        return [
+            r
+            for r in self.ladder(due, policy)
+            if r.step in REPORT_KINDS and (r.step != LadderStep.REMIND or r.offset <= REPORT_REMINDER_MAX_OFFSET)
+        ]
+
+    def next_report_at(self, ticket: Ticket, policy: Policy, last_report: dt.date | None) -> dt.datetime | None:
+        due = self.report_due(ticket, policy, last_report)
+        if due is None:
+            return None
+        return next((r.at for r in self.report_rungs(due, policy) if r.at > self.now), None)
+
+    def _clock_rows(self, ticket: Ticket, kind: str, deadline: dt.date, offset: int) -> list[Notification]:
+        text = messages.clock_text(kind, ticket, deadline=deadline, offset=offset)
+        rows: list[Notification] = []
+        for audience in self.clock_audiences(ticket, kind):
+            rows += self.rows(
+                audience, ticket_id=ticket.pk, kind=kind, stage=ticket.state, deadline=deadline, step=offset, text=text
+            )
+        return rows
+
+    def owners(self, ticket: Ticket) -> Audience | None:
+        role = STAGE_OWNER[ticket.state]
+        if role == Role.OFFICER:
+            return self.directory.first_of(ticket.lead_unit_id, Role.OFFICER, Role.HEAD)
+        return self.directory.nearest(ticket.lead_unit_id, role)
+
+    def escalation(self, ticket: Ticket) -> Audience | None:
+        """The supervisors above whoever owes the work: above the unit for its stages, above the assessors or
+        supervisors who own the others (or, at the top of the tree, the supervisors beside the assessors)."""
+        role = STAGE_OWNER[ticket.state]
+        if role == Role.OFFICER:
+            return self.directory.nearest(ticket.lead_unit_id, Role.SUPERVISOR, above=True)
+        owners = self.owners(ticket)
+        base = owners.unit_id if owners else ticket.lead_unit_id
+        above = self.directory.nearest(base, Role.SUPERVISOR, above=True)
+        if above or role == Role.SUPERVISOR:
+            return above
+        return self.directory.members(base, Role.SUPERVISOR) or None
+
+    def clock_audiences(self, ticket: Ticket, kind: str) -> list[Audience]:
+        unit_stage = STAGE_OWNER[ticket.state] == Role.OFFICER
+        head = self.directory.first_of(ticket.lead_unit_id, Role.HEAD, Role.OFFICER)
+        if kind in (Kind.REMIND, Kind.REPORT_REMIND):
+            found = [self.owners(ticket) if kind == Kind.REMIND else self.owners_of_reports(ticket)]
+        elif kind in (Kind.CHASE, Kind.REPORT_CHASE):
+            found = [head if unit_stage or kind == Kind.REPORT_CHASE else self.owners(ticket)]
+        elif kind == Kind.REPORT_SUPERVISE:
+            found = [self.directory.nearest(ticket.lead_unit_id, Role.SUPERVISOR, above=True)]
+        elif kind == Kind.SUPERVISE:
+            found = [self.escalation(ticket)]
+        else:  # LIST
+            found = [self.escalation(ticket), head]
+        return [a for a in found if a]
+
+    def owners_of_reports(self, ticket: Ticket) -> Audience | None:
+        return self.directory.first_of(ticket.lead_unit_id, Role.OFFICER, Role.HEAD)
+
+    # --- changes --------------------------------------------------------------------------------------------
+
+    def event(self, event: TicketEvent, ticket: Ticket) -> list[Notification]:
+        """Whoever must act next after the change the event records."""
+        kind = EVENT_KINDS.get(event.kind)
+        if kind is None:
+            return []
+        self.directory.remember_unit(ticket.lead_unit)
+        unit_id = ticket.lead_unit_id
+        if event.kind == EventKind.REASSIGN:
+            unit_id = int(event.data.get("to_unit") or unit_id)
+        elif event.kind == EventKind.CREATED:
+            unit_id = int(event.data.get("unit") or unit_id)
+        d = self.directory
+        if kind == Kind.ASSIGNED:
+            found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]
+        elif kind == Kind.AWAITING_VERIFICATION:
+            found = [d.nearest(unit_id, Role.ASSESSOR)]
+        elif kind in (Kind.AWAITING_CLOSE, Kind.EXTENSION_REQUESTED, Kind.PAUSE_REQUESTED):
+            found = [d.nearest(unit_id, Role.SUPERVISOR)]
+        elif kind in (Kind.REJECTED, Kind.REOPENED):
+            found = [d.members(unit_id, Role.OFFICER), d.members(unit_id, Role.HEAD)]
+        else:  # a decision on the unit's request
+            found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]
+        text = messages.event_text(kind, ticket, event.data or {})
+        day = event.created_at.astimezone(SHANGHAI).date()
+        rows: list[Notification] = []
+        for audience in found:
+            if audience:
+                rows += self.rows(
+                    audience,
+                    ticket_id=ticket.pk,
+                    kind=kind,
+                    stage=event.to_state,
+                    deadline=day,
+                    step=event.pk,
+                    text=text,
+                )
+        return rows
+
+    # --- rows -----------------------------------------------------------------------------------------------
+
+    def rows(
+        self,
+        audience: Audience,
+        *,
+        ticket_id: int | None,
+        kind: str,
+        stage: str,
+        deadline: dt.date,
+        step: int,
+        text: messages.Text,
+    ) -> list[Notification]:
+        """One row per person and chosen channel, and one per webhook of the unit.
+
+        Supervisors read per-ticket messages in the inbox and get the rest in their daily digest."""
+        digested = audience.role == Role.SUPERVISOR and not quiet.is_urgent(kind)
+        common = {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "stage": stage,
+            "deadline": deadline,
+            "step": step,
+            "subject": text.subject[:300],
+            "body": text.body,
+            "link": text.link[:300],
+        }
+        out = []
+        for user_id in audience.user_ids:
+            for channel in self.directory.channels(user_id):
+                if channel == Channel.INAPP or not digested:
+                    out.append(self.row(channel, common, recipient_id=user_id))
+        if not digested:
+            for webhook_id in self.directory.webhooks(audience.unit_id):
+                out.append(self.row(Channel.WEBHOOK, common, webhook_id=webhook_id))
+        return out
+
+    def row(self, channel: str, common: dict, **addressee: int) -> Notification:
+        if channel == Channel.INAPP:
+            return Notification(channel=channel, state=State.SENT, sent_at=self.now, **common, **addressee)
+        return Notification(
+            channel=channel,
+            state=State.PENDING,
+            next_attempt_at=quiet.send_after(channel, common["kind"], self.now),
+            **common,
+            **addressee,
+        )

@@ -1,0 +1,64 @@
+"""`python manage.py rundemo [addrport]`: Django's development server with the notification sweep on a timer thread.
+
+The embedded default (no REDIS_URL) runs Celery tasks in process, so each sweep of the thread derives the due
+reminders, escalations and state-change messages and delivers them at once (email into var/mail/). Production
+runs the same sweep from one Celery beat instead (see config/celery.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import close_old_connections
+
+from notifications.sweep import sweep
+
+logger = logging.getLogger("notifications.demo")
+FIRST_SWEEP_AFTER_SECONDS = 5.0
+
+
+def sweep_forever(interval: float, stop: threading.Event) -> None:
+    wait = min(FIRST_SWEEP_AFTER_SECONDS, interval)
+    while not stop.wait(wait):
+        wait = interval
+        try:
+            report = sweep()
+            if report.rows or report.events or report.deliveries or report.digests:
+                logger.info(
+                    "sweep: %s ticket changes, %s tickets due → %s messages, %s digests, %s deliveries",
+                    report.events,
+                    report.tickets,
+                    report.rows,
+                    report.digests,
+                    report.deliveries,
+                )
+        except Exception:
+            logger.exception("the sweep failed; trying again in %ss", interval)
+        finally:
+            close_old_connections()
+
+
+class Command(RunserverCommand):
+    help = "Run the development server with the notification sweep on a timer thread (the embedded demo)."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--sweep-seconds",
+            type=float,
+            default=None,
+            help="Seconds between sweeps (default: NOTIFY_SWEEP_SECONDS).",
+        )
+
+    def inner_run(self, *args, **options):
+        # Runs in the process that serves requests (the autoreloader's child), once per (re)start.
+        interval = options.get("sweep_seconds") or settings.NOTIFY_SWEEP_SECONDS
+        thread = threading.Thread(
+            target=sweep_forever, args=(interval, threading.Event()), name="notification-sweep", daemon=True
+        )
+        thread.start()
+        self.stdout.write(f"Sweeping for reminders and escalations every {interval:g}s.")
+        super().inner_run(*args, **options)

@@ -1,0 +1,154 @@
+"""What a message says. Written once, when its row is made, in the site's language; delivery only sends it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from notifications.models import Kind
+from tracker.models import Ticket
+from workflows.machine import TicketState
+
+DESCRIPTION_CHARS = 120
+
+
+def stage_task(state: str) -> str:
+    """What the stage's owner must do to end the stage."""
+    return {
+        TicketState.ASSIGNED: _("sign for the ticket (签收)"),
+        TicketState.RECTIFYING: _("complete the rectification (整改)"),
+        TicketState.EXPLAINED: _("verify the rectification (验收)"),
+        TicketState.VERIFIED: _("close the ticket out (销号)"),
+    }.get(state, _("act on the ticket"))
+
+
+def ticket_link(ticket_id: int) -> str:
+    return settings.SITE_URL + reverse("ticket-detail", args=[ticket_id])
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+    link: str
+
+
+def _body(ticket: Ticket, lines: Iterable[str]) -> str:
+    description = ticket.finding.description
+    if len(description) > DESCRIPTION_CHARS:
+        description = description[: DESCRIPTION_CHARS - 1] + "…"
+    head = f"{ticket.number} · {ticket.lead_unit.name}\n{description}"
+    return "\n".join([head, *[line for line in lines if line]])
+
+
+def clock_text(kind: str, ticket: Ticket, *, deadline: dt.date, offset: int) -> Text:
+    """A rung of a stage clock or of a long-term ticket's reporting cycle."""
+    values = {
+        "number": ticket.number,
+        "unit": ticket.lead_unit.name,
+        "task": stage_task(ticket.state),
+        "deadline": deadline.isoformat(),
+        "days": offset,
+    }
+    subject = {
+        Kind.REMIND: _("Reminder (提醒): %(number)s — %(task)s by %(deadline)s"),
+        Kind.CHASE: _("Chase (催办): %(number)s — %(task)s was due on %(deadline)s"),
+        Kind.SUPERVISE: _("Supervision slip (督办): %(unit)s is %(days)s working days late on %(number)s"),
+        Kind.LIST: _("Listed supervision (挂牌督办): %(number)s of %(unit)s"),
+        Kind.REPORT_REMIND: _("Progress report due: %(number)s, by %(deadline)s"),
+        Kind.REPORT_CHASE: _("Progress report overdue (催报): %(number)s, due on %(deadline)s"),
+        Kind.REPORT_SUPERVISE: _("Supervision slip (督办): %(unit)s has not reported progress on %(number)s"),
+    }[kind] % values
+    if kind in (Kind.REMIND, Kind.REPORT_REMIND):
+        detail = (
+            _("Due today, %(deadline)s.") % values
+            if offset == 0
+            else _("Due on %(deadline)s: %(days)s working days left.") % values
+        )
+    elif kind == Kind.LIST:
+        detail = (
+            _(
+                "%(days)s working days past the deadline of %(deadline)s: the ticket is now on the public register of "
+                "listed supervision."
+            )
+            % values
+        )
+    else:
+        detail = _("Deadline %(deadline)s; %(days)s working days overdue.") % values
+    return Text(subject, _body(ticket, [detail]), ticket_link(ticket.pk))
+
+
+def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
+    """Whoever must act next after a change to the ticket."""
+    values = {
+        "number": ticket.number,
+        "unit": ticket.lead_unit.name,
+        "deadline": ticket.stage_deadline.isoformat() if ticket.stage_deadline else "—",
+        "due": str(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
+        "requested": str(data.get("requested_deadline", "")),
+    }
+    subject = {
+        Kind.ASSIGNED: _("New ticket for %(unit)s: %(number)s"),
+        Kind.AWAITING_VERIFICATION: _("To verify: %(number)s of %(unit)s"),
+        Kind.AWAITING_CLOSE: _("To close out: %(number)s of %(unit)s"),
+        Kind.REJECTED: _("Sent back for rework (退回重改): %(number)s, new deadline %(due)s"),
+        Kind.REOPENED: _("Reopened (复号): %(number)s, deadline %(due)s"),
+        Kind.EXTENSION_REQUESTED: _("Extension requested: %(number)s of %(unit)s, to %(requested)s"),
+        Kind.EXTENSION_DECIDED: (
+            _("Extension approved: %(number)s, deadline now %(due)s")
+            if data.get("approved")
+            else _("Extension refused: %(number)s, deadline stays %(due)s")
+        ),
+        Kind.PAUSE_REQUESTED: _("Pause of the clock requested: %(number)s of %(unit)s"),
+        Kind.PAUSE_DECIDED: (_("Clock paused: %(number)s") if data.get("approved") else _("Pause refused: %(number)s")),
+    }[kind] % values
+    lines = []
+    if kind in (Kind.ASSIGNED, Kind.AWAITING_VERIFICATION, Kind.AWAITING_CLOSE) and ticket.stage_deadline:
+        lines.append(_("Stage deadline: %(deadline)s.") % values)
+    if data.get("reason"):
+        lines.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    return Text(subject, _body(ticket, lines), ticket_link(ticket.pk))
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    ticket_id: int
+    number: str
+    unit: str
+    deadline: dt.date
+    red: bool
+    listed: bool
+
+
+def digest_text(day: dt.date, lines: list[DigestLine], per_unit: int = 10) -> Text:
+    """督办日报: the tickets of a supervisor's subtree that are late or close to it, by unit, red first."""
+    red = sum(line.red for line in lines)
+    subject = _("Daily digest (督办日报) %(day)s: %(red)s overdue, %(yellow)s near the deadline") % {
+        "day": day.isoformat(),
+        "red": red,
+        "yellow": len(lines) - red,
+    }
+    by_unit: dict[str, list[DigestLine]] = {}
+    for line in lines:
+        by_unit.setdefault(line.unit, []).append(line)
+    # Units with the most overdue tickets first; within a unit, overdue first, then by deadline.
+    order = sorted(by_unit.items(), key=lambda item: (-sum(x.red for x in item[1]), -len(item[1]), item[0]))
+    out = []
+    for unit, items in order:
+        items.sort(key=lambda x: (not x.red, x.deadline, x.number))
+        out.append(
+            _("%(unit)s: %(red)s overdue, %(yellow)s near the deadline")
+            % {"unit": unit, "red": sum(x.red for x in items), "yellow": sum(not x.red for x in items)}
+        )
+        for item in items[:per_unit]:
+            flag = _("red (红)") if item.red else _("yellow (黄)")
+            listed = " " + _("[listed 挂牌]") if item.listed else ""
+            out.append(f"  - {item.number} · {flag} · {item.deadline.isoformat()}{listed}")
+        if len(items) > per_unit:
+            out.append("  " + _("… and %(n)s more") % {"n": len(items) - per_unit})
+    return Text(subject, "\n".join(out), settings.SITE_URL + reverse("dashboard"))
