@@ -1,4 +1,6 @@
-"""`python -m bench [--tickets N] [--only SECTION ...] [--database-url URL] [--seconds S]` (also `make bench`).
+"""`python -m bench [--tickets N] [--only SECTION ...] [--database-url URL] [--seconds S] [--fresh]`.
+
+`make bench BENCH_ARGS="..."` runs the same.
 
 Creates and migrates the benchmark database, seeds it with at least N tickets, then runs each section in
 order and prints a summary table of every figure.
@@ -32,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="PostgreSQL database to use, created if missing (default: $BENCH_DATABASE_URL or %(default)s)",
     )
     parser.add_argument(
+        "--fresh", action="store_true", help="drop the benchmark database first and seed it anew at N tickets"
+    )
+    parser.add_argument(
         "--seconds", type=float, default=DEFAULT_SECONDS, help="length of each timed run (default %(default)s)"
     )
     args = parser.parse_args(argv)
@@ -45,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     ctx = Context(database_url=args.database_url, tickets=args.tickets, seconds=args.seconds)
-    if ensure_database(ctx.database_url):
+    if ensure_database(ctx.database_url, fresh=args.fresh):
         ctx.note(f"created database {ctx.database_url}")
     setup_django(ctx.database_url)
 
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx.section = name
         importlib.import_module(f"bench.{name}").run(ctx)
 
-    print(f"\n== summary (N = {ctx.tickets:,} tickets)\n", flush=True)
+    print(f"\n== summary (N = {ctx.tickets:,}; the database held {ctx.seed.tickets:,} tickets after seeding)\n")
     print(ctx.summary(), flush=True)
     return 0
 

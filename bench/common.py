@@ -95,14 +95,16 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-def ensure_database(url: str) -> bool:
-    """Create the benchmark database if it does not exist; True when it was created."""
+def ensure_database(url: str, *, fresh: bool = False) -> bool:
+    """Create the benchmark database if it does not exist (dropping it first when `fresh`); True when created."""
     import psycopg
     from psycopg import sql
 
     name = database_name(url)
     maintenance = urlunsplit(urlsplit(libpq_url(url))._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as conn:
+        if fresh:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -170,8 +170,9 @@ def ensure_tickets(ctx: Context) -> Seed:
     existing = Ticket.objects.count()
     missing = ctx.tickets - existing
     if missing <= 0:
-        ctx.note(f"reusing the existing seed: {existing:,} tickets")
+        ctx.note(f"reusing the existing seed: {existing:,} tickets (--fresh seeds exactly N)")
         seed.tickets = existing
+        ctx.report("tickets in the database", existing)
         return seed
     ctx.note(f"{existing:,} tickets present, adding {missing:,}")
     add_tickets(seed, missing, progress=ctx.note)
@@ -183,6 +184,7 @@ def ensure_tickets(ctx: Context) -> Seed:
             # VACUUM sets hint bits and the visibility map now, so the sections' first reads do not pay for it.
             cursor.execute("VACUUM (ANALYZE) tracker_finding, tracker_ticket, tracker_ticketevent")
     seed.tickets = existing + missing
+    ctx.report("tickets in the database", seed.tickets)
     ctx.report("tickets added", missing)
     ctx.report("seeding: rows copied in", copied, "s")
     ctx.report("seeding: total with VACUUM ANALYZE", time.perf_counter() - started, "s")
