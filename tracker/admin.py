@@ -11,11 +11,13 @@ from tracker.models import (
     Finding,
     Indicator,
     Membership,
+    Milestone,
     PauseRequest,
     ProgressReport,
     Ticket,
     TicketEvent,
     Unit,
+    Verification,
 )
 
 
@@ -98,15 +100,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EventInline(admin.TabularInline):
-    model = TicketEvent
-    fields = ["created_at", "kind", "actor", "from_state", "to_state", "version", "data"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = ["title", "due_on"]
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ["created_at", "kind", "actor", "from_state", "to_state", "version", "data"]
 
 
 @admin.register(Ticket)
@@ -122,8 +134,8 @@ class TicketAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["state", "rectification_class", "listed"]
     search_fields = ["number", "finding__description"]
-    inlines = [EventInline]
+    inlines = [MilestoneInline, EventInline]
 
 
-for model in (TicketEvent, ProgressReport, Evidence, ExtensionRequest, PauseRequest, Feedback):
+for model in (TicketEvent, ProgressReport, Evidence, Verification, ExtensionRequest, PauseRequest, Feedback):
     admin.site.register(model, ReadOnlyAdmin)

@@ -80,3 +80,14 @@ def test_ladder_runs_reminders_then_escalations_in_time_order(policy):
     assert by_step[(LadderStep.SUPERVISE, 3)] == clocks.start_of(D(2025, 10, 22))  # after Fri, Mon, Tue overdue
     assert clocks.next_action_at(deadline, policy, by_step[(LadderStep.SUPERVISE, 3)]) == by_step[(LadderStep.LIST, 10)]
     assert clocks.next_action_at(deadline, policy, by_step[(LadderStep.LIST, 10)]) is None
+
+
+def test_the_documented_workflow_graph_is_the_machine():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from workflows.machine import as_mermaid
+
+    doc = (Path(settings.BASE_DIR) / "docs" / "workflow.md").read_text()
+    assert f"```mermaid\n{as_mermaid()}\n```" in doc
