@@ -6,6 +6,11 @@ with every index and trigger the migrations define in place. Each ticket's field
 have written for its history: the stage clock comes from workflows.clocks with the ticket's own policy, the
 version equals the number of versioned events, the number follows the service's `ZG<year>-<finding id>` pattern.
 
+next_action_at is as a running system would have it: for the seed's aged tickets, the next rung of the stage's
+ladder after the seeding moment (`clocks.next_action_at`), as if the notification sweep had kept up until now,
+so a sweep finds the day's rungs due rather than the whole history's; None once the ladder is exhausted. Tickets
+added in one state (`add_tickets(..., state=...)`, assigned today) carry the first rung, as the services write it.
+
 States: mostly assigned and rectifying; some explained (long-term problems published with a dated plan, which
 needs no evidence) and withdrawn. Nothing is verified or closed: those need evidence files on disk.
 """
@@ -120,14 +125,15 @@ CLASSES = [
 ]
 SEVERITIES = [(Severity.GENERAL, 0.7), (Severity.SERIOUS, 0.25), (Severity.SEVERE, 0.05)]
 # How far back a ticket in each state was assigned (calendar days), by class.
+# Chosen so that a share of each stage runs late (about a fifth), as in a real ledger, not most of it.
 AGE = {
-    TicketState.ASSIGNED: {c: (0, 10) for c in RectificationClass.values},
+    TicketState.ASSIGNED: {c: (0, 6) for c in RectificationClass.values},
     TicketState.RECTIFYING: {
-        RectificationClass.IMMEDIATE: (3, 40),
-        RectificationClass.TIME_LIMITED: (7, 150),
-        RectificationClass.LONG_TERM: (10, 400),
+        RectificationClass.IMMEDIATE: (3, 20),
+        RectificationClass.TIME_LIMITED: (7, 110),
+        RectificationClass.LONG_TERM: (10, 320),
     },
-    TicketState.EXPLAINED: {c: (30, 400) for c in RectificationClass.values},
+    TicketState.EXPLAINED: {c: (30, 300) for c in RectificationClass.values},
     TicketState.WITHDRAWN: {c: (5, 300) for c in RectificationClass.values},
 }
 
@@ -366,6 +372,7 @@ class _Writer:
         self._add_workdays = functools.cache(calendar.add_workdays)
         self._policy = functools.cache(Policy.for_ticket)
         self._first_rung = functools.cache(self._first_rung_uncached)
+        self._next_rung = functools.cache(self._next_rung_uncached)
         for klass in RectificationClass.values:  # read here, so that the generating thread finds them cached
             for severity in Severity.values:
                 self._policy(klass, severity)
@@ -374,6 +381,10 @@ class _Writer:
     def _first_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime:
         # What tracker.services._core.refresh_next_action writes for an open stage.
         return clocks.ladder(deadline, self._policy(klass, severity))[0].at
+
+    def _next_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime | None:
+        # Where the sweep leaves it once every rung up to now has been handled.
+        return clocks.next_action_at(deadline, self._policy(klass, severity), self.now)
 
     def _moment(self, day: dt.date, after: dt.datetime | None = None) -> dt.datetime:
         """A time during office hours on `day`, after `after`, never in the future."""
@@ -451,7 +462,8 @@ class _Writer:
             target_date = due_on
             step("accept", officer, TicketState.RECTIFYING, {"target_date": str(due_on), "milestones": 0}, accepted_on)
         if state == TicketState.EXPLAINED:
-            published_on = min(accepted_on + dt.timedelta(days=rng.randint(10, 60)), today)
+            # Published within the last four weeks: the assessors keep up with most of them.
+            published_on = max(accepted_on, today - dt.timedelta(days=rng.randint(0, 25)))
             explanation, explained_by = "已完成阶段性整改，剩余问题按计划推进", head
             closure_plan = "按销号计划分阶段推进，完成后申请验收"
             closure_plan_date = today + dt.timedelta(days=rng.randint(60, 365))
@@ -461,7 +473,8 @@ class _Writer:
             step("withdraw", self.supervisor, TicketState.WITHDRAWN, {"reason": "问题登记有误"}, withdrawn_on)
 
         stage_deadline = clocks.stage_deadline(current, policy, stage_started_on, due_on)
-        next_action_at = None if stage_deadline is None else self._first_rung(stage_deadline, klass, severity)
+        rung = self._first_rung if fresh else self._next_rung
+        next_action_at = None if stage_deadline is None else rung(stage_deadline, klass, severity)
         version = len(history)
         tickets.write(
             f"{ticket_id}\t{current}\t{number}\t{finding_id}\t{unit}\t{klass}\t\t{responsible}\t\t{measures}\t{goal}\t"
