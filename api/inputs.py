@@ -15,6 +15,7 @@ from workflows.machine import TRANSITIONS
 from workflows.models import RectificationClass, Severity
 
 TEXT = 10_000  # longest free text accepted in one field
+MAX_VERSION = 2**31 - 1  # a ticket's version is a PositiveIntegerField
 REASON = 2_000
 
 
@@ -25,6 +26,7 @@ def _label(field: str) -> Any:
 class VersionMixin(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_VERSION,
         required=False,
         help_text=_("The ticket version you read; the request is refused (409 stale_version) if it has changed."),
     )
@@ -37,7 +39,7 @@ class TransitionInput(serializers.Serializer):
     """Every transition request names the transition and the ticket version the caller acted on."""
 
     name = ""
-    version = serializers.IntegerField(min_value=1, help_text=_("The ticket version you read."))
+    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, help_text=_("The ticket version you read."))
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
