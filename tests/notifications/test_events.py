@@ -115,6 +115,7 @@ def test_stale_events_are_not_announced(world, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("default_policies")
 def test_a_change_commits_with_the_broker_down_and_its_messages_follow(world):
     with celery_app(f"redis://127.0.0.1:{closed_port()}/0"):
         ticket = world.ticket()  # the after-commit enqueue fails: logged, nothing raised
