@@ -343,14 +343,11 @@ class RequestState(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
-class ExtensionRequest(models.Model):
-    """A request to move the rectification deadline (延期), filed before that deadline."""
+class ClockRequest(models.Model):
+    """What an extension and a pause request share: the unit asks, a supervisor decides."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extension_requests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("reason"))
-    current_deadline = models.DateField(_("current deadline"))
-    requested_deadline = models.DateField(_("requested deadline"))
     state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -360,9 +357,20 @@ class ExtensionRequest(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class ExtensionRequest(ClockRequest):
+    """A request to move the rectification deadline (延期), filed before that deadline."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extension_requests")
+    current_deadline = models.DateField(_("current deadline"))
+    requested_deadline = models.DateField(_("requested deadline"))
+
+    class Meta(ClockRequest.Meta):
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket"], condition=Q(state="pending"), name="extension_one_pending_per_ticket"
@@ -373,27 +381,17 @@ class ExtensionRequest(models.Model):
         return f"{self.ticket_id} → {self.requested_deadline} ({self.get_state_display()})"
 
 
-class PauseRequest(models.Model):
+class PauseRequest(ClockRequest):
     """A request to stop the clock (时限中止), e.g. while waiting for an expert review."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pause_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"))
-    state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_reason = models.TextField(_("decision reason"), blank=True)
     paused_on = models.DateField(_("paused on"), null=True, blank=True)
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     workdays_left = models.PositiveSmallIntegerField(_("working days left"), null=True, blank=True)
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(ClockRequest.Meta):
         verbose_name = _("pause request")
         verbose_name_plural = _("pause requests")
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket"],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.models import (
+    ClockRequest,
     EventKind,
     Evidence,
     ExtensionRequest,
@@ -199,24 +200,30 @@ def extension_request(
     return request
 
 
+def _decide(
+    model: type[ClockRequest], request: ClockRequest, actor: AbstractBaseUser, approve: bool, reason: str, action: str
+) -> tuple[Ticket, ClockRequest]:
+    """Lock the ticket, then the request (always in that order), check the supervisor may decide it, and
+    record the decision on the request; the caller applies what an approval means to the ticket."""
+    t = lock_ticket(request.ticket_id)
+    require_role(actor, t, (Role.SUPERVISOR,), action)
+    request = model.objects.select_for_update().get(pk=request.pk)
+    if request.state != RequestState.PENDING:
+        raise Conflict(_("This request has already been decided."), state=t.state, version=t.version)
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise Invalid({"reason": _("Give a reason for rejecting the request.")})
+    request.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    request.decided_by, request.decided_at, request.decision_reason = actor, timezone.now(), reason
+    return t, request
+
+
 def extension_decide(
     *, request: ExtensionRequest, actor: AbstractBaseUser, approve: bool, reason: str = ""
 ) -> ExtensionRequest:
     """A supervisor approves (the deadline moves, the ladder starts afresh) or rejects an extension request."""
     with transaction.atomic():
-        t = lock_ticket(request.ticket_id)
-        require_role(actor, t, (Role.SUPERVISOR,), _("decide extension requests on"))
-        request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-        if request.state != RequestState.PENDING:
-            raise Conflict(_("This request has already been decided."), state=t.state, version=t.version)
-        if not approve and not (reason or "").strip():
-            raise Invalid({"reason": _("Give a reason for rejecting the request.")})
-        request.state = RequestState.APPROVED if approve else RequestState.REJECTED
-        request.decided_by, request.decided_at, request.decision_reason = (
-            actor,
-            timezone.now(),
-            (reason or "").strip(),
-        )
+        t, request = _decide(ExtensionRequest, request, actor, approve, reason, _("decide extension requests on"))
         request.save()
         if approve:
             t.due_on = request.requested_deadline
@@ -253,27 +260,14 @@ def pause_request(*, ticket: Ticket, actor: AbstractBaseUser, reason: str, versi
 def pause_decide(*, request: PauseRequest, actor: AbstractBaseUser, approve: bool, reason: str = "") -> PauseRequest:
     """On approval the clock stops, keeping the working days that were left."""
     with transaction.atomic():
-        t = lock_ticket(request.ticket_id)
-        require_role(actor, t, (Role.SUPERVISOR,), _("decide pause requests on"))
-        request = PauseRequest.objects.select_for_update().get(pk=request.pk)
-        if request.state != RequestState.PENDING:
-            raise Conflict(_("This request has already been decided."), state=t.state, version=t.version)
-        if not approve and not (reason or "").strip():
-            raise Invalid({"reason": _("Give a reason for rejecting the request.")})
-        if approve and (t.state not in OPEN_STATES or t.stage_deadline is None):
-            raise Conflict(_("The ticket's clock is not running."), state=t.state, version=t.version)
-        today = clocks.today()
-        request.decided_by, request.decided_at, request.decision_reason = (
-            actor,
-            timezone.now(),
-            (reason or "").strip(),
-        )
+        t, request = _decide(PauseRequest, request, actor, approve, reason, _("decide pause requests on"))
         if approve:
+            if t.state not in OPEN_STATES or t.stage_deadline is None:
+                raise Conflict(_("The ticket's clock is not running."), state=t.state, version=t.version)
+            today = clocks.today()
             left = max(0, calendar.workdays_between(today, t.stage_deadline))
-            request.state, request.paused_on, request.workdays_left = RequestState.APPROVED, today, left
+            request.paused_on, request.workdays_left = today, left
             t.paused_workdays_left, t.stage_deadline, t.next_action_at = left, None, None
-        else:
-            request.state = RequestState.REJECTED
         request.save()
         record(
             t,
