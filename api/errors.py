@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -73,6 +74,17 @@ def _body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
     return {"code": code, "detail": str(detail), **extra}
 
 
+def _bad_request(code: str, detail: Any, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Every 400 names what is wrong by field; a body that could not be read at all is a non-field error."""
+    return _body(code, detail, errors=errors or {"non_field_errors": [str(detail)]})
+
+
+@csrf_exempt  # it changes nothing, so a POST gets the same 404, not a CSRF page
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Anything under /api/ that no route matches: a JSON 404 like every other, not Django's HTML page."""
+    return JsonResponse(_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     view, request = context.get("view"), context.get("request")
     headers: dict[str, str] = {}
@@ -80,7 +92,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, tracker_errors.ServiceError):
         status_code = _TRACKER_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, tracker_errors.Invalid):
-            data = _body(exc.code, _("Some fields are not valid."), errors=exc.errors)
+            data = _bad_request(exc.code, _("Some fields are not valid."), exc.errors)
         elif status_code == status.HTTP_409_CONFLICT:
             data = _body(exc.code, exc.message, **_ticket_conflict_body(view, request, exc))
         else:
@@ -92,14 +104,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         status_code, data = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _body("too_large", str(exc))
     elif isinstance(exc, SuspiciousOperation):
-        status_code, data = status.HTTP_400_BAD_REQUEST, _body("bad_request", _("The request could not be read."))
+        status_code, data = (
+            status.HTTP_400_BAD_REQUEST,
+            _bad_request("bad_request", _("The request could not be read.")),
+        )
     elif isinstance(exc, exceptions.ValidationError):
         status_code = status.HTTP_400_BAD_REQUEST
-        data = _body("invalid", _("Some fields are not valid."), errors=flatten_errors(exc.detail))
+        data = _bad_request("invalid", _("Some fields are not valid."), flatten_errors(exc.detail))
     elif isinstance(exc, exceptions.APIException):
         status_code = exc.status_code
         codes = exc.get_codes()
-        data = _body(codes if isinstance(codes, str) else exc.default_code, exc.detail)
+        code = codes if isinstance(codes, str) else exc.default_code
+        data = _bad_request(code, exc.detail) if status_code == 400 else _body(code, exc.detail)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):

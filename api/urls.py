@@ -1,8 +1,9 @@
 """/api/: version 1 of the REST API, its OpenAPI schema and the documentation pages (served from local static files)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api.errors import not_found
 from api.views import account, activity, public, reference, tickets
 
 v1 = [
@@ -48,5 +49,6 @@ urlpatterns = [
     path("v1/", include("api.notifications")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+    re_path(r"^", not_found),
 ]

@@ -14,6 +14,11 @@ def fresh_throttle_counters(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def evidence_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def token_client(user=None) -> APIClient:
     """A client that authenticates as `user` with a token, or anonymously."""
     client = APIClient()

@@ -24,6 +24,7 @@ PUBLIC = {
     "api/schema/": {"GET"},
     "api/docs/": {"GET"},
     "api/redoc/": {"GET"},
+    "api/^": {"GET", "POST", "PUT", "PATCH", "DELETE"},  # the JSON 404 for whatever no route matches
 }
 CHECKED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
