@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from notifications.models import Kind
 from tracker.models import Ticket
@@ -17,18 +19,36 @@ from workflows.machine import TicketState
 DESCRIPTION_CHARS = 120
 
 
+STAGE_TASKS = {
+    TicketState.ASSIGNED: gettext_noop("sign for the ticket (签收)"),
+    TicketState.RECTIFYING: gettext_noop("complete the rectification (整改)"),
+    TicketState.EXPLAINED: gettext_noop("verify the rectification (验收)"),
+    TicketState.VERIFIED: gettext_noop("close the ticket out (销号)"),
+}
+CLOCK_SUBJECTS = {
+    Kind.REMIND: gettext_noop("Reminder (提醒): %(number)s — %(task)s by %(deadline)s"),
+    Kind.CHASE: gettext_noop("Chase (催办): %(number)s — %(task)s was due on %(deadline)s"),
+    Kind.SUPERVISE: gettext_noop("Supervision slip (督办): %(unit)s is %(days)s working days late on %(number)s"),
+    Kind.LIST: gettext_noop("Listed supervision (挂牌督办): %(number)s of %(unit)s"),
+    Kind.REPORT_REMIND: gettext_noop("Progress report due: %(number)s, by %(deadline)s"),
+    Kind.REPORT_CHASE: gettext_noop("Progress report overdue (催报): %(number)s, due on %(deadline)s"),
+    Kind.REPORT_SUPERVISE: gettext_noop("Supervision slip (督办): %(unit)s has not reported progress on %(number)s"),
+}
+
+
 def stage_task(state: str) -> str:
     """What the stage's owner must do to end the stage."""
-    return {
-        TicketState.ASSIGNED: _("sign for the ticket (签收)"),
-        TicketState.RECTIFYING: _("complete the rectification (整改)"),
-        TicketState.EXPLAINED: _("verify the rectification (验收)"),
-        TicketState.VERIFIED: _("close the ticket out (销号)"),
-    }.get(state, _("act on the ticket"))
+    return _(STAGE_TASKS.get(state, gettext_noop("act on the ticket")))
+
+
+@functools.cache
+def _link_pattern() -> str:
+    marker = 987654321
+    return settings.SITE_URL + reverse("ticket-detail", args=[marker]).replace(str(marker), "{}")
 
 
 def ticket_link(ticket_id: int) -> str:
-    return settings.SITE_URL + reverse("ticket-detail", args=[ticket_id])
+    return _link_pattern().format(ticket_id)
 
 
 @dataclass(frozen=True)
@@ -55,15 +75,7 @@ def clock_text(kind: str, ticket: Ticket, *, deadline: dt.date, offset: int) -> 
         "deadline": deadline.isoformat(),
         "days": offset,
     }
-    subject = {
-        Kind.REMIND: _("Reminder (提醒): %(number)s — %(task)s by %(deadline)s"),
-        Kind.CHASE: _("Chase (催办): %(number)s — %(task)s was due on %(deadline)s"),
-        Kind.SUPERVISE: _("Supervision slip (督办): %(unit)s is %(days)s working days late on %(number)s"),
-        Kind.LIST: _("Listed supervision (挂牌督办): %(number)s of %(unit)s"),
-        Kind.REPORT_REMIND: _("Progress report due: %(number)s, by %(deadline)s"),
-        Kind.REPORT_CHASE: _("Progress report overdue (催报): %(number)s, due on %(deadline)s"),
-        Kind.REPORT_SUPERVISE: _("Supervision slip (督办): %(unit)s has not reported progress on %(number)s"),
-    }[kind] % values
+    subject = _(CLOCK_SUBJECTS[kind]) % values
     if kind in (Kind.REMIND, Kind.REPORT_REMIND):
         detail = (
             _("Due today, %(deadline)s.") % values

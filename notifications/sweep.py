@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 
 from notifications import delivery
@@ -44,7 +44,7 @@ from notifications.digest import digest_rows
 from notifications.directory import Directory
 from notifications.models import Cursor, Notification
 from tracker.models import ProgressReport, Ticket, TicketEvent
-from tracker.services import ticket_mark_listed
+from tracker.services import tickets_mark_listed
 from workflows import calendar
 from workflows.clocks import SHANGHAI
 from workflows.models import Policy
@@ -52,6 +52,20 @@ from workflows.models import Policy
 logger = logging.getLogger(__name__)
 
 EVENTS, DIGEST = "events", "digest"
+MESSAGE_FIELDS = (
+    "number",
+    "state",
+    "rectification_class",
+    "due_on",
+    "stage_started_on",
+    "stage_deadline",
+    "paused_workdays_left",
+    "listed",
+    "lead_unit__name",
+    "lead_unit__path",
+    "finding__description",
+    "finding__severity",
+)
 INSERT_BATCH = 2000
 
 
@@ -107,21 +121,21 @@ def sweep_events(planner: Planner, *, until: float) -> int:
             cursor = _locked_cursor(EVENTS)
             if cursor is None:
                 return done  # another sweeper is on it
+            floor = cursor.position
             if position is None:
-                position = cursor.position
                 stale = (
                     TicketEvent.objects.filter(created_at__lt=stale_before)
                     .order_by("-created_at")
                     .values_list("pk", flat=True)
                     .first()
                 )
-                if stale is not None and stale > position:
-                    position = cursor.position = stale
+                position = floor = max(floor, stale or 0)
             events = list(TicketEvent.objects.filter(pk__gt=position).order_by("pk")[: settings.NOTIFY_BATCH_SIZE])
             _derive_events(planner, events)
-            settled = [e.pk for e in events if e.created_at <= settled_before]
-            cursor.position = max([cursor.position, *settled])
-            cursor.save(update_fields=["position", "updated_at"])
+            settled = max([floor, *(e.pk for e in events if e.created_at <= settled_before)])
+            if settled != cursor.position:
+                cursor.position = settled
+                cursor.save(update_fields=["position", "updated_at"])
         done += len(events)
         if len(events) < settings.NOTIFY_BATCH_SIZE or time.monotonic() > until:
             return done
@@ -129,7 +143,7 @@ def sweep_events(planner: Planner, *, until: float) -> int:
 
 
 def _derive_events(planner: Planner, events: list[TicketEvent]) -> None:
-    tickets = Ticket.objects.select_related("lead_unit", "finding").in_bulk({e.ticket_id for e in events})
+    tickets = _for_messages(Ticket.objects.all()).in_bulk({e.ticket_id for e in events})
     rows: list[Notification] = []
     for event in events:
         if event.kind not in EVENT_KINDS:
@@ -190,7 +204,7 @@ def sweep_clocks(planner: Planner, *, until: float) -> tuple[int, int]:
 
 
 def process_tickets(planner: Planner, ids: list[int], held: dt.datetime) -> int:
-    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("lead_unit", "finding").order_by("pk"))
+    tickets = list(_for_messages(Ticket.objects.filter(pk__in=ids)).order_by("pk"))
     last = _last_reports([t.pk for t in tickets if t.state in REPORTING_STATES])
     plans: dict[int, ClockPlan] = {}
     for ticket in tickets:
@@ -224,9 +238,12 @@ def _save(plans: dict[int, ClockPlan], held: dt.datetime) -> None:
     for moment, pks in by_moment.items():
         # Only where this sweep's lease still stands: a service that restarted the clock meanwhile wins.
         Ticket.objects.filter(pk__in=pks, next_action_at=held).update(next_action_at=moment)
-    for pk, plan in plans.items():
-        if plan.list_ticket:
-            ticket_mark_listed(ticket_id=pk)
+    tickets_mark_listed(ticket_ids=[pk for pk, plan in plans.items() if plan.list_ticket])
+
+
+def _for_messages(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Tickets with what their clocks and messages read, and no more (no plans, explanations, …)."""
+    return tickets.select_related("lead_unit", "finding").only(*MESSAGE_FIELDS)
 
 
 def _policy(ticket: Ticket) -> Policy:

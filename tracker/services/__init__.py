@@ -11,7 +11,7 @@ from tracker.services.activity import (
     pause_request,
     progress_report,
 )
-from tracker.services.escalation import ticket_mark_listed
+from tracker.services.escalation import tickets_mark_listed
 from tracker.services.setup import finding_create, membership_add, unit_create
 from tracker.services.tickets import (
     TRANSITION_SERVICES,
@@ -45,11 +45,11 @@ __all__ = [
     "ticket_accept",
     "ticket_close",
     "ticket_explain",
-    "ticket_mark_listed",
     "ticket_reassign",
     "ticket_reject",
     "ticket_reopen",
     "ticket_verify",
     "ticket_withdraw",
+    "tickets_mark_listed",
     "unit_create",
 ]
