@@ -49,7 +49,7 @@ REPORT_REMINDER_MAX_OFFSET = 1
 REPORTING_STATES = (TicketState.RECTIFYING, TicketState.EXPLAINED)
 
 # Which change tells whom to act next. CREATED and REASSIGN: the (new) unit; the others are resolved below.
-EVENT_KINDS = {
+EVENT_KINDS: dict[str, str] = {
     EventKind.CREATED: Kind.ASSIGNED,
     EventKind.REASSIGN: Kind.ASSIGNED,
     EventKind.EXPLAIN: Kind.AWAITING_VERIFICATION,

@@ -19,13 +19,13 @@ from workflows.machine import TicketState
 DESCRIPTION_CHARS = 120
 
 
-STAGE_TASKS = {
+STAGE_TASKS: dict[str, str] = {
     TicketState.ASSIGNED: gettext_noop("sign for the ticket (签收)"),
     TicketState.RECTIFYING: gettext_noop("complete the rectification (整改)"),
     TicketState.EXPLAINED: gettext_noop("verify the rectification (验收)"),
     TicketState.VERIFIED: gettext_noop("close the ticket out (销号)"),
 }
-CLOCK_SUBJECTS = {
+CLOCK_SUBJECTS: dict[str, str] = {
     Kind.REMIND: gettext_noop("Reminder (提醒): %(number)s — %(task)s by %(deadline)s"),
     Kind.CHASE: gettext_noop("Chase (催办): %(number)s — %(task)s was due on %(deadline)s"),
     Kind.SUPERVISE: gettext_noop("Supervision slip (督办): %(unit)s is %(days)s working days late on %(number)s"),
@@ -104,7 +104,7 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         "due": str(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
         "requested": str(data.get("requested_deadline", "")),
     }
-    subject = {
+    subjects: dict[str, str] = {
         Kind.ASSIGNED: _("New ticket for %(unit)s: %(number)s"),
         Kind.AWAITING_VERIFICATION: _("To verify: %(number)s of %(unit)s"),
         Kind.AWAITING_CLOSE: _("To close out: %(number)s of %(unit)s"),
@@ -118,7 +118,8 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         ),
         Kind.PAUSE_REQUESTED: _("Pause of the clock requested: %(number)s of %(unit)s"),
         Kind.PAUSE_DECIDED: (_("Clock paused: %(number)s") if data.get("approved") else _("Pause refused: %(number)s")),
-    }[kind] % values
+    }
+    subject = subjects[kind] % values
     lines = []
     if kind in (Kind.ASSIGNED, Kind.AWAITING_VERIFICATION, Kind.AWAITING_CLOSE) and ticket.stage_deadline:
         lines.append(_("Stage deadline: %(deadline)s.") % values)

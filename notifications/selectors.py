@@ -12,7 +12,7 @@ def inbox_for(user: AbstractBaseUser, *, unread_only: bool = False) -> QuerySet[
     """The user's in-app messages, newest first; nobody else's, ever."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    rows = Notification.objects.filter(recipient=user, channel=Channel.INAPP).select_related("ticket")
+    rows = Notification.objects.filter(recipient_id=user.pk, channel=Channel.INAPP).select_related("ticket")
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return rows.order_by("-id")

@@ -3,6 +3,7 @@ PermanentError (retrying cannot help: a refused address, a 4xx from a webhook, a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,7 +27,11 @@ def send(notification: Notification) -> None:
     from notifications.channels import email, sms, webhooks
     from notifications.models import Channel
 
-    senders = {Channel.EMAIL: email.send, Channel.SMS: sms.send, Channel.WEBHOOK: webhooks.send}
+    senders: dict[str, Callable[[Notification], None]] = {
+        Channel.EMAIL: email.send,
+        Channel.SMS: sms.send,
+        Channel.WEBHOOK: webhooks.send,
+    }
     sender = senders.get(notification.channel)
     if sender is None:
         raise PermanentError(f"nothing delivers on channel {notification.channel!r}")

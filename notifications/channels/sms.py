@@ -28,11 +28,11 @@ class LoggingSmsBackend:
 
 
 def backend() -> SmsBackend:
-    return import_string(settings.NOTIFY_SMS_BACKEND)()
+    return import_string(str(settings.NOTIFY_SMS_BACKEND))()
 
 
 def send(notification: Notification) -> None:
-    preference = NotificationPreference.objects.filter(user_id=notification.recipient_id).first()
+    preference = NotificationPreference.objects.filter(user=notification.recipient).first()
     phone = preference.phone if preference else ""
     if not phone:
         raise PermanentError("the recipient has no mobile number")

@@ -32,7 +32,7 @@ DELIVERY_HEADER = "X-Zhenggai-Delivery"
 SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_RESPONSE_BYTES = 64 * 1024
 # Robot error codes that mean "slow down" rather than "this will never work".
-RATE_LIMITED = {
+RATE_LIMITED: dict[str, set[int]] = {
     WebhookFlavour.WECOM: {45009},
     WebhookFlavour.DINGTALK: {130101, 410100},
     WebhookFlavour.FEISHU: {9499, 11232},
