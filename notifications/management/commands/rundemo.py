@@ -12,33 +12,40 @@ import threading
 
 from django.conf import settings
 from django.core.management.commands.runserver import Command as RunserverCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
-from notifications.sweep import sweep
+from notifications.sweep import SweepReport, sweep
 
 logger = logging.getLogger("notifications.demo")
 FIRST_SWEEP_AFTER_SECONDS = 5.0
 
 
 def sweep_forever(interval: float, stop: threading.Event) -> None:
+    """Sweep every `interval` seconds until `stop` is set; the thread's database connection closes with it."""
     wait = min(FIRST_SWEEP_AFTER_SECONDS, interval)
-    while not stop.wait(wait):
-        wait = interval
-        try:
-            report = sweep()
-            if report.rows or report.events or report.deliveries or report.digests:
-                logger.info(
-                    "sweep: %s ticket changes, %s tickets due → %s messages, %s digests, %s deliveries",
-                    report.events,
-                    report.tickets,
-                    report.rows,
-                    report.digests,
-                    report.deliveries,
-                )
-        except Exception:
-            logger.exception("the sweep failed; trying again in %ss", interval)
-        finally:
-            close_old_connections()
+    try:
+        while not stop.wait(wait):
+            wait = interval
+            try:
+                _log(sweep())
+            except Exception:
+                logger.exception("the sweep failed; trying again in %ss", interval)
+            finally:
+                close_old_connections()
+    finally:
+        connections.close_all()
+
+
+def _log(report: SweepReport) -> None:
+    if report.rows or report.events or report.deliveries or report.digests:
+        logger.info(
+            "sweep: %s ticket changes, %s tickets due → %s messages, %s digests, %s deliveries",
+            report.events,
+            report.tickets,
+            report.rows,
+            report.digests,
+            report.deliveries,
+        )
 
 
 class Command(RunserverCommand):
