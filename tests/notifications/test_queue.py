@@ -39,9 +39,9 @@ SETTINGS = {
 }
 
 
-def _env(smtp: SmtpReceiver) -> dict[str, str]:
+def _env(smtp: SmtpReceiver, **overrides: object) -> dict[str, str]:
     return {
-        **{k: ",".join(v) if isinstance(v, list) else str(v) for k, v in SETTINGS.items()},
+        **{k: ",".join(v) if isinstance(v, list) else str(v) for k, v in {**SETTINGS, **overrides}.items()},
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp.port),
@@ -194,6 +194,7 @@ def test_killing_the_worker_mid_delivery_loses_nothing_and_sends_nothing_twice(
 
 
 def test_with_redis_down_200_changes_commit_and_all_their_messages_arrive_once(world, same_settings, smtp, workers):
+    same_settings.NOTIFY_CLAIM_SECONDS = 60
     _with_email(world)
     private = PrivateRedis().start()
     try:
@@ -206,13 +207,14 @@ def test_with_redis_down_200_changes_commit_and_all_their_messages_arrive_once(w
             assert not Notification.objects.exists()
 
             private.start()
-            workers(broker=private.url, queue="zhenggai", env=_env(smtp)).start()
+            # A backlog of 400 deliveries: claims long enough that sweeps do not hand out the queued ones again.
+            workers(broker=private.url, queue="zhenggai", env=_env(smtp, NOTIFY_CLAIM_SECONDS=60)).start()
 
             def arrived() -> bool:
                 return len(smtp.messages) >= 200 and len(receiver.on("/robot")) >= 200
 
             wait_for(
-                arrived, 90, "200 emails and 200 webhook posts", interval=0.5, tick=lambda: tasks.enqueue(tasks.sweep)
+                arrived, 120, "200 emails and 200 webhook posts", interval=2, tick=lambda: tasks.enqueue(tasks.sweep)
             )
             wait_for(lambda: not Notification.objects.exclude(state=State.SENT).exists(), 20, "rows to settle")
     finally:
