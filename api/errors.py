@@ -12,21 +12,14 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from api.exceptions import PayloadTooLarge
 from tracker import errors as tracker_errors
 from tracker import selectors
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The request body is too large.")
-    default_code = "too_large"
-
 
 _TRACKER_STATUS = {
     tracker_errors.NotFound: status.HTTP_404_NOT_FOUND,

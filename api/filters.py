@@ -49,7 +49,10 @@ class SearchFilter(filters.CharFilter):
 
 
 class TicketFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=TicketState.choices, help_text=_("Repeat to match any of several."))
+    # distinct=False: the scope is a subquery, so no join can repeat a row, and DISTINCT would sort the whole ledger.
+    state = filters.MultipleChoiceFilter(
+        choices=TicketState.choices, distinct=False, help_text=_("Repeat to match any of several.")
+    )
     unit = IdFilter(field_name="lead_unit_id", help_text=_("Lead unit."))
     within = IdFilter(method="filter_within", help_text=_("Lead unit is this unit or below it in the tree."))
     severity = filters.ChoiceFilter(field_name="finding__severity", choices=Severity.choices)

@@ -3,13 +3,14 @@ tracker services, which own every rule (who may, in which state, which dates are
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.errors import PayloadTooLarge
+from api.exceptions import PayloadTooLarge
 from tracker.models import Indicator, Rating, Ticket, Unit
 from workflows.machine import TRANSITIONS
 from workflows.models import RectificationClass, Severity
@@ -163,13 +164,21 @@ def _field_type(field: serializers.Field) -> str:
     return "string"
 
 
-def transition_fields(name: str) -> list[dict[str, Any]]:
-    """What a client must send to fire transition `name`, besides `transition` and `version`."""
+@functools.cache
+def _transition_field_specs(name: str) -> tuple[tuple[str, str, bool, Any], ...]:
     fields = TRANSITION_INPUTS[name]().fields
-    return [
-        {"name": key, "type": _field_type(field), "required": field.required, "label": str(field.label or key)}
+    return tuple(
+        (key, _field_type(field), field.required, field.label or key)
         for key, field in fields.items()
         if key not in ("transition", "version")
+    )
+
+
+def transition_fields(name: str) -> list[dict[str, Any]]:
+    """What a client must send to fire transition `name`, besides `transition` and `version`."""
+    return [
+        {"name": key, "type": kind, "required": required, "label": str(label)}
+        for key, kind, required, label in _transition_field_specs(name)
     ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import parsers
 
-from api.errors import PayloadTooLarge
+from api.exceptions import PayloadTooLarge
 
 
 def max_body_bytes(media_type: str) -> int:

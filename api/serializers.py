@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,20 @@ from tracker.permissions import is_admin, memberships_of
 from workflows import clocks
 from workflows.models import Policy
 
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer introspects the model for every field of every instance it makes (labels, choices,
+    validators) — most of the time a ticket page takes. The fields depend on Meta alone, so they are built once per
+    class here and each instance gets copies, as DRF already does with declared fields."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
+
+
 WARNING_FIELD = serializers.ChoiceField(
     choices=clocks.Warning.choices,
     allow_null=True,
@@ -35,37 +50,37 @@ WARNING_FIELD = serializers.ChoiceField(
 )
 
 
-class UnitBriefSerializer(serializers.ModelSerializer):
+class UnitBriefSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "code"]
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["id", "name", "code", "kind", "parent"]
 
 
-class AppraisalSerializer(serializers.ModelSerializer):
+class AppraisalSerializer(ModelSerializer):
     class Meta:
         model = Appraisal
         fields = ["id", "name", "kind", "level", "period_start", "period_end"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "appraisal", "code", "name", "dimension", "weight", "is_key"]
 
 
-class IndicatorBriefSerializer(serializers.ModelSerializer):
+class IndicatorBriefSerializer(ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "code", "name", "dimension"]
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(ModelSerializer):
     reminder_offsets = serializers.ListField(child=serializers.IntegerField())
 
     class Meta:
@@ -117,13 +132,13 @@ class MeSerializer(serializers.Serializer):
         }
 
 
-class TicketBriefSerializer(serializers.ModelSerializer):
+class TicketBriefSerializer(ModelSerializer):
     class Meta:
         model = Ticket
         fields = ["id", "number", "state", "version", "assigned_on", "due_on", "stage_deadline"]
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ModelSerializer):
     indicator = IndicatorBriefSerializer()
     unit = UnitBriefSerializer()
     found_by = serializers.CharField(source="found_by.username")
@@ -148,7 +163,7 @@ class FindingSerializer(serializers.ModelSerializer):
         ]
 
 
-class FindingBriefSerializer(serializers.ModelSerializer):
+class FindingBriefSerializer(ModelSerializer):
     indicator = IndicatorBriefSerializer()
 
     class Meta:
@@ -156,7 +171,7 @@ class FindingBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "appraisal", "indicator", "description", "severity", "source", "document_number", "recurring"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     """A row of the ledger (整改台账)."""
 
     finding = FindingBriefSerializer()
@@ -195,7 +210,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return selectors.ticket_warning(ticket, self.context.get("today"))
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["title", "due_on"]
@@ -218,8 +233,8 @@ class AvailableTransitionSerializer(serializers.Serializer):
 class TicketDetailSerializer(TicketSerializer):
     co_units = UnitBriefSerializer(many=True)
     milestones = MilestoneSerializer(many=True)
-    explained_by = serializers.CharField(source="explained_by.username", allow_null=True, default=None)
-    created_by = serializers.CharField(source="created_by.username")
+    explained_by = serializers.CharField(source="explained_by_name", allow_null=True)
+    created_by = serializers.CharField(source="created_by_name")
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
@@ -251,7 +266,7 @@ class TicketDetailSerializer(TicketSerializer):
         ]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     data = serializers.DictField(help_text=_("What changed, by kind of event."))
 
@@ -260,7 +275,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "from_state", "to_state", "version", "data", "created_at"]
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "report", "name", "size", "sha256", "uploaded_at"]
@@ -270,7 +285,7 @@ class EvidenceAddedSerializer(serializers.Serializer):
     evidence = EvidenceSerializer(many=True)
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(ModelSerializer):
     author = serializers.CharField(source="author.username")
     evidence = EvidenceSerializer(many=True)
 
@@ -279,7 +294,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         fields = ["id", "ticket", "author", "text", "percent", "difficulties", "evidence", "created_at"]
 
 
-class _RequestSerializer(serializers.ModelSerializer):
+class _RequestSerializer(ModelSerializer):
     """What extension and pause requests share: who asked and why, and the supervisor's decision."""
 
     requested_by = serializers.CharField(source="requested_by.username")
@@ -325,13 +340,13 @@ class UnitScorecardSerializer(serializers.Serializer):
     extension_count = serializers.IntegerField()
 
 
-class PublicUnitSerializer(serializers.ModelSerializer):
+class PublicUnitSerializer(ModelSerializer):
     class Meta:
         model = Unit
         fields = ["name"]
 
 
-class PublicFindingSerializer(serializers.ModelSerializer):
+class PublicFindingSerializer(ModelSerializer):
     summary = serializers.CharField(source="description")
     indicator = serializers.CharField(source="indicator.name")
     dimension = serializers.CharField(source="indicator.dimension")
@@ -341,7 +356,7 @@ class PublicFindingSerializer(serializers.ModelSerializer):
         fields = ["summary", "indicator", "dimension", "severity"]
 
 
-class PublicNoticeSerializer(serializers.ModelSerializer):
+class PublicNoticeSerializer(ModelSerializer):
     """A published explanation (公示): nothing internal — no people, no files, no working notes."""
 
     unit = PublicUnitSerializer(source="lead_unit")

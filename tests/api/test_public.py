@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import time_machine
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
 from django.test.testcases import LiveServerThread
 
 from tests.api.conftest import token_client
@@ -127,7 +128,19 @@ class BurstServerThread(LiveServerThread):
 @pytest.fixture
 def burst_server(transactional_db):
     """A threaded HTTP server on the test database, for requests that arrive truly in parallel."""
-    thread = BurstServerThread("127.0.0.1", static_handler=lambda handler: handler)
+
+    def closing_connections(handler):
+        # Each request runs in a thread of its own; close its database connection when it is done, so none is
+        # left open when the test database is dropped.
+        def application(environ, start_response):
+            try:
+                return handler(environ, start_response)
+            finally:
+                connections.close_all()
+
+        return application
+
+    thread = BurstServerThread("127.0.0.1", static_handler=closing_connections)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()

@@ -5,9 +5,11 @@ import datetime as dt
 import pytest
 
 from tests.api.conftest import token_client
+from tests.api.scene import cast
 from tests.factories import drive, plan_kwargs
 from tracker import services
 from tracker.models import Ticket, TicketEvent
+from tracker.selectors import may_see, tickets_visible_to
 from workflows import calendar, clocks
 from workflows.machine import TicketState
 from workflows.models import Policy, RectificationClass
@@ -248,3 +250,23 @@ def test_the_ledger_and_a_ticket_cost_a_fixed_number_of_queries(world, django_as
     with django_assert_num_queries(5):
         body = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
     assert (len(body["co_units"]), len(body["milestones"])) == (2, 2)
+    # a ticket without co-units or milestones: the row says so, and neither is asked for
+    with django_assert_num_queries(3):
+        body = client.get(f"/api/v1/tickets/{first.pk}/").json()
+    assert (body["co_units"], body["milestones"]) == ([], [])
+
+
+def test_one_ticket_is_visible_exactly_when_it_is_in_the_callers_scope(world):
+    """The detail's check on a fetched row (may_see) and the ledger's SQL scope agree, for every role and ticket."""
+    users = cast(world)
+    tickets = [
+        world.ticket(unit=world.dept_a),
+        world.ticket(unit=world.dept_b, co_units=[world.county_dept]),
+        world.ticket(unit=world.county_dept),
+        world.ticket(unit=world.county, co_units=[world.dept_a, world.dept_b]),
+    ]
+    for role, user in users.items():
+        if user is None:
+            continue
+        scoped = set(tickets_visible_to(user).values_list("pk", flat=True))
+        assert {t.pk for t in tickets if may_see(user, Ticket.objects.get(pk=t.pk))} == scoped, role
