@@ -23,7 +23,7 @@ demo: env
 	DEBUG=$${DEBUG:-1} $(RUN) python manage.py seed_demo
 	@echo ""
 	@echo "Zhenggai is at http://127.0.0.1:$(PORT)/  (admin: /admin/)"
-	DEBUG=$${DEBUG:-1} $(RUN) python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$${DEBUG:-1} $(RUN) python manage.py rundemo 127.0.0.1:$(PORT)
 
 test: env
 	DEBUG=$${DEBUG:-1} $(RUN) pytest $(PYTEST_ARGS)

@@ -1,4 +1,6 @@
+import importlib
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -28,8 +30,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def tasks_in_process(request) -> Iterator[None]:
+    """Tests run Celery tasks in process (the embedded default) unless they drive a real worker."""
+    from config.celery import app as celery_app
+
+    if request.node.get_closest_marker("queue"):
+        yield
+        return
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
 @pytest.fixture
-def world(db) -> World:
+def default_policies(db) -> None:
+    """The deadline policies the data migration installs. A transactional test flushes the tables when it ends,
+    policies included, so every test that needs them asks for this fixture instead of trusting they are there."""
+    from django.apps import apps
+
+    from workflows.models import _policy_cache
+
+    importlib.import_module("workflows.migrations.0002_default_policies").seed(apps, None)
+    _policy_cache.clear()
+
+
+@pytest.fixture
+def world(db, default_policies) -> World:
     return make_world()
 
 

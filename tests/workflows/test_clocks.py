@@ -13,11 +13,11 @@ D = dt.date
 
 
 @pytest.fixture
-def policy(db) -> Policy:
+def policy(default_policies) -> Policy:
     return Policy.for_ticket("time_limited")
 
 
-def test_default_policies_are_seeded_for_every_class(db):
+def test_default_policies_are_seeded_for_every_class(default_policies):
     expected = {"immediate": (2, 10), "time_limited": (3, 60), "long_term": (5, 180)}
     for klass, (sign, rectify) in expected.items():
         p = Policy.for_ticket(klass)
@@ -25,7 +25,7 @@ def test_default_policies_are_seeded_for_every_class(db):
     assert Policy.for_ticket("long_term").reporting_cycle_days
 
 
-def test_severity_row_overrides_the_class_row(db):
+def test_severity_row_overrides_the_class_row(default_policies):
     Policy.objects.create(rectification_class="immediate", severity="severe", sign_days=1, rectify_days=3)
     assert Policy.for_ticket("immediate", "severe").rectify_days == 3
     assert Policy.for_ticket("immediate", "general").rectify_days == 10
