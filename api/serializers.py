@@ -17,6 +17,7 @@ from tracker.models import (
     ExtensionRequest,
     Finding,
     Indicator,
+    Membership,
     Milestone,
     PauseRequest,
     ProgressReport,
@@ -25,7 +26,7 @@ from tracker.models import (
     TicketEvent,
     Unit,
 )
-from tracker.permissions import is_admin, memberships_of
+from tracker.permissions import is_admin
 from workflows import clocks
 from workflows.models import Policy
 
@@ -105,31 +106,30 @@ class PolicySerializer(ModelSerializer):
         ]
 
 
-class MembershipBriefSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
-    unit_path = serializers.CharField()
-    role = serializers.CharField()
+class MembershipSerializer(ModelSerializer):
+    unit = UnitBriefSerializer()
+
+    class Meta:
+        model = Membership
+        fields = ["unit", "role"]
 
 
 class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    full_name = serializers.CharField()
-    email = serializers.CharField()
-    is_admin = serializers.BooleanField()
-    memberships = MembershipBriefSerializer(many=True)
+    """The caller, their memberships (a role in a unit) and the roles they hold anywhere."""
 
-    def to_representation(self, user: Any) -> dict[str, Any]:
-        return {
-            "id": user.pk,
-            "username": user.get_username(),
-            "full_name": user.get_full_name(),
-            "email": user.email,
-            "is_admin": is_admin(user),
-            "memberships": [
-                {"unit": unit_id, "unit_path": path, "role": role} for unit_id, path, role in memberships_of(user)
-            ],
-        }
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField(source="get_username")
+    full_name = serializers.CharField(source="get_full_name")
+    email = serializers.CharField()
+    is_admin = serializers.SerializerMethodField()
+    memberships = MembershipSerializer(many=True)
+    roles = serializers.SerializerMethodField()
+
+    def get_is_admin(self, user: Any) -> bool:
+        return is_admin(user)
+
+    def get_roles(self, user: Any) -> list[str]:
+        return sorted({m.role for m in user.memberships.all()})
 
 
 class TicketBriefSerializer(ModelSerializer):
@@ -207,7 +207,9 @@ class TicketSerializer(ModelSerializer):
 
     @extend_schema_field(WARNING_FIELD)
     def get_warning(self, ticket: Ticket) -> str | None:
-        return selectors.ticket_warning(ticket, self.context.get("today"))
+        """From the page's colours when the view computed them in one query (page_warnings), else the clock's."""
+        page = self.context.get("warnings")
+        return page[ticket.pk] if page is not None else selectors.ticket_warning(ticket, self.context.get("today"))
 
 
 class MilestoneSerializer(ModelSerializer):
@@ -231,8 +233,10 @@ class AvailableTransitionSerializer(serializers.Serializer):
 
 
 class TicketDetailSerializer(TicketSerializer):
-    co_units = UnitBriefSerializer(many=True)
-    milestones = MilestoneSerializer(many=True)
+    """A ticket as selectors.ticket_detail_get reads it."""
+
+    co_units = UnitBriefSerializer(many=True, source="co_unit_list")
+    milestones = MilestoneSerializer(many=True, source="milestone_list")
     explained_by = serializers.CharField(source="explained_by_name", allow_null=True)
     created_by = serializers.CharField(source="created_by_name")
     available_transitions = serializers.SerializerMethodField()

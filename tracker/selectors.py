@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
-from tracker.models import Evidence, ExtensionRequest, Finding, Milestone, PauseRequest, Ticket, TicketEvent, Unit
+from tracker.models import (
+    Evidence,
+    ExtensionRequest,
+    Finding,
+    Membership,
+    Milestone,
+    PauseRequest,
+    Ticket,
+    TicketEvent,
+)
 from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, belongs_to, is_admin, memberships_of, roles_on
 from tracker.services._core import policy_of
 from workflows import clocks
@@ -113,36 +123,37 @@ def _visible_or_404(user: AbstractBaseUser, ticket: Ticket | None) -> Ticket:
     return ticket
 
 
+def _by_pk(tickets: QuerySet[Ticket], ticket_id: int) -> Ticket | None:
+    """One ticket by key, without the ORDER BY that `.first()` adds to a primary-key lookup."""
+    try:
+        return tickets.get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        return None
+
+
 def ticket_visible_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
     """ticket_get by primary key alone, checked with may_see: for one ticket, planning the scoped subquery costs
     more than reading the row."""
-    return _visible_or_404(user, Ticket.objects.select_related("lead_unit").filter(pk=ticket_id).first())
+    return _visible_or_404(user, _by_pk(Ticket.objects.select_related("lead_unit"), ticket_id))
 
 
 def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_visible_get with what a full ticket page shows: its finding, co-units, milestones and the names of
-    the people on it (`created_by_name`, `explained_by_name`). Co-units and milestones are read only when the row
-    says there are some."""
-    ticket = (
-        Ticket.objects.select_related("lead_unit", "finding__indicator")
-        .annotate(
+    """ticket_visible_get with what a full ticket page shows: its finding, the names of the people on it
+    (`created_by_name`, `explained_by_name`), and its co-units and milestones as lists (`co_unit_list`,
+    `milestone_list`), read only when the row says there are some."""
+    ticket = _by_pk(
+        Ticket.objects.select_related("lead_unit", "finding__indicator").annotate(
             created_by_name=F("created_by__username"),
             explained_by_name=F("explained_by__username"),
             has_co_units=Exists(Ticket.co_units.through.objects.filter(ticket_id=OuterRef("pk"))),
             has_milestones=Exists(Milestone.objects.filter(ticket_id=OuterRef("pk"))),
-        )
-        .filter(pk=ticket_id)
-        .first()
+        ),
+        ticket_id,
     )
     if ticket is not None:
-        # An empty queryset prefetches without a query.
-        prefetch_related_objects(
-            [ticket],
-            Prefetch("co_units", queryset=Unit.objects.all() if ticket.has_co_units else Unit.objects.none()),
-            Prefetch(
-                "milestones", queryset=Milestone.objects.all() if ticket.has_milestones else Milestone.objects.none()
-            ),
-        )
+        prefetch_related_objects([ticket], *(["co_units"] if ticket.has_co_units else []))
+        ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
+        ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
     return _visible_or_404(user, ticket)
 
 
@@ -151,3 +162,9 @@ def evidence_visible_to(user: AbstractBaseUser) -> QuerySet[Evidence]:
     if ticket_scope(user) is None:
         return evidence
     return evidence.filter(ticket__in=tickets_visible_to(user).values("pk"))
+
+
+def user_with_memberships(user: AbstractBaseUser) -> AbstractBaseUser:
+    """The user, with their memberships and each membership's unit, in tree order."""
+    memberships = Membership.objects.select_related("unit").order_by("unit__path", "role")
+    return get_user_model().objects.prefetch_related(Prefetch("memberships", queryset=memberships)).get(pk=user.pk)

@@ -17,6 +17,7 @@ from api.parsers import FormParser, JSONParser
 from api.serializers import MeSerializer, TokenSerializer
 from api.throttles import AuthThrottle
 from api.views.base import validated
+from tracker import selectors
 
 
 @extend_schema(tags=["account"])
@@ -44,4 +45,4 @@ class Me(APIView):
 
     @extend_schema(responses={200: MeSerializer})
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(selectors.user_with_memberships(request.user)).data)

@@ -16,6 +16,7 @@ from api.serializers import EventSerializer, FindingSerializer, TicketDetailSeri
 from api.views.base import TicketActionMixin, validated
 from tracker import selectors, services
 from tracker.models import Ticket
+from tracker.warning_filter import page_warnings
 from workflows import clocks
 
 TICKET_ORDERINGS = {
@@ -73,8 +74,10 @@ class TicketList(generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.tickets_visible_to(self.request.user)
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "today": clocks.today()}
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "warnings": page_warnings(page)}
+        return self.get_paginated_response(TicketSerializer(page, many=True, context=context).data)
 
 
 @extend_schema(tags=["tickets"])

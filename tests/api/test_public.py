@@ -11,6 +11,7 @@ import time_machine
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread
+from rest_framework.test import APIClient
 
 from tests.api.conftest import token_client
 from tests.factories import drive, make_world, notice_over
@@ -222,9 +223,22 @@ def test_a_token_signs_the_caller_in(world):
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     me = client.get("/api/v1/me/").json()
-    assert (me["username"], me["memberships"]) == (
+    assert (me["username"], me["memberships"], me["roles"], me["is_admin"]) == (
         "officer_a",
-        [{"unit": world.dept_a.pk, "unit_path": world.dept_a.path, "role": "officer"}],
+        [{"unit": {"id": world.dept_a.pk, "name": "生态环境局", "code": "C-EE"}, "role": "officer"}],
+        ["officer"],
+        False,
     )
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_session_signs_the_caller_in_and_writes_need_its_csrf_token(world):
+    ticket = world.ticket()
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.officer_a)
+    assert client.get("/api/v1/me/").json()["username"] == "officer_a"
+    body = {"transition": "withdraw", "version": 1, "reason": "x"}
+    refused = client.post(f"/api/v1/tickets/{ticket.pk}/transitions/", body, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert Ticket.objects.get(pk=ticket.pk).version == 1
