@@ -151,6 +151,7 @@ def burst_server(transactional_db):
     thread.terminate()
 
 
+@pytest.mark.postgres  # fifty request threads need a database server they can all reach
 def test_a_burst_of_parallel_feedback_is_held_to_the_limit_whatever_x_forwarded_for_says(burst_server, rates):
     rates(feedback="30/hour", feedback_notice="5/day")
     world = make_world()
