@@ -81,13 +81,18 @@ def bare_ticket(request: Any, pk: int) -> Any:
 urlpatterns: list[Any] = []  # filled by wsgi(), once Django is set up and the product's URLconf can be imported
 
 
+def routes() -> list[Any]:
+    """The benchmark's URLconf: the bare view, then the whole product."""
+    return [path("bench/tickets/<int:pk>/", bare_ticket), path("", include("config.urls"))]
+
+
 def wsgi() -> Any:
     """gunicorn's application factory (`bench.api:wsgi()`): the product, with the bare view routed beside it."""
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
-    urlpatterns[:] = [path("bench/tickets/<int:pk>/", bare_ticket), path("", include("config.urls"))]
+    urlpatterns[:] = routes()
     settings.ROOT_URLCONF = __name__
     return application
 
@@ -315,13 +320,21 @@ def wrk_run(wrk: str, base: str, script: Path, seconds: float) -> Load:
         "--timeout", "10s", "-s", str(script), base,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=False)
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
-    done = re.search(r"(\d+) requests in", out.stdout)
-    if out.returncode != 0 or rate is None or done is None:
+    load = parse_wrk(out.stdout) if out.returncode == 0 else None
+    if load is None:
         raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    percentiles = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s|m))\s*$", out.stdout, re.MULTILINE))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out.stdout)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out.stdout)
+    return load
+
+
+def parse_wrk(report: str) -> Load | None:
+    """The figures of a `wrk --latency` report; None when it has none."""
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", report)
+    done = re.search(r"(\d+) requests in", report)
+    percentiles = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s|m))\s*$", report, re.MULTILINE))
+    if rate is None or done is None or set(percentiles) != {"50", "99"}:
+        return None
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report)
     failed = int(non_2xx.group(1)) if non_2xx else 0
     failed += sum(map(int, errors.groups())) if errors else 0
     return Load(float(rate.group(1)), _ms(percentiles["50"]), _ms(percentiles["99"]), int(done.group(1)), failed)
