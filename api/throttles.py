@@ -45,9 +45,12 @@ def client_fingerprint(request) -> str:
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """ "30/hour" -> (30, 3600)."""
+    """A rate such as 30/hour as (requests, seconds): (30, 3600). ValueError if it is not one."""
     count, _slash, period = rate.partition("/")
-    return int(count), _PERIODS[period.strip()[:1].lower()]
+    seconds = _PERIODS.get(period.strip()[:1].lower())
+    if not count.strip().isdigit() or seconds is None:
+        raise ValueError(f"not a rate like 30/hour: {rate!r}")
+    return int(count), seconds
 
 
 class WindowThrottle(BaseThrottle):

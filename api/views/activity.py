@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -39,20 +39,17 @@ class TicketProgress(TicketActionMixin, generics.ListAPIView):
     parser_classes = [MultiPartParser, JSONParser]
     orderings = {"-id": ("-id",), "id": ("id",)}
 
+    reports = ProgressReport.objects.select_related("author").prefetch_related("evidence")
+
     def get_queryset(self) -> Any:
-        return (
-            ProgressReport.objects.filter(ticket=self.get_ticket())
-            .select_related("author")
-            .prefetch_related("evidence")
-        )
+        return self.reports.filter(ticket=self.get_ticket())
 
     @extend_schema(request=inputs.ProgressInput, responses={201: ProgressReportSerializer, **REFUSALS})
     def post(self, request: Request, pk: int) -> Response:
         ticket = self.get_ticket()
         data = validated(inputs.ProgressInput, request.data)
         report = services.progress_report(ticket=ticket, actor=request.user, **data)
-        report = self.get_queryset().get(pk=report.pk)
-        return Response(ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        return Response(ProgressReportSerializer(self.reports.get(pk=report.pk)).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["activity"])
@@ -86,11 +83,12 @@ class EvidenceFile(generics.GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         evidence = generics.get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+        try:
+            content = evidence.file.open("rb")
+        except FileNotFoundError:  # the row outlived its file (a restore without the media folder)
+            raise Http404 from None
         return FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.name,
-            content_type="application/octet-stream",
+            content, as_attachment=True, filename=evidence.name, content_type="application/octet-stream"
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
@@ -29,10 +30,15 @@ TICKET_ORDERINGS = {
 }
 
 
-def ticket_response(request: Request, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+def ticket_response(request: Request, ticket_id: int) -> Response:
     ticket = selectors.ticket_detail_get(request.user, ticket_id)
-    data = TicketDetailSerializer(ticket, context={"request": request, "today": clocks.today()}).data
-    return Response(data, status=status_code)
+    return Response(TicketDetailSerializer(ticket, context={"request": request, "today": clocks.today()}).data)
+
+
+def findings_of(user: Any) -> Any:
+    """The caller's findings, each with only the tickets the caller may see."""
+    tickets = Prefetch("tickets", queryset=selectors.tickets_visible_to(user))
+    return selectors.findings_visible_to(user).select_related("found_by").prefetch_related(tickets)
 
 
 @extend_schema(tags=["findings"])
@@ -44,7 +50,7 @@ class FindingList(generics.ListAPIView):
     filterset_class = FindingFilter
 
     def get_queryset(self) -> Any:
-        return selectors.findings_visible_to(self.request.user).select_related("found_by").prefetch_related("tickets")
+        return findings_of(self.request.user)
 
     @extend_schema(request=inputs.FindingInput, responses={201: FindingSerializer, 403: schema.FORBIDDEN})
     def post(self, request: Request) -> Response:
@@ -59,7 +65,7 @@ class FindingDetail(generics.RetrieveAPIView):
     serializer_class = FindingSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.findings_visible_to(self.request.user).select_related("found_by").prefetch_related("tickets")
+        return findings_of(self.request.user)
 
 
 @extend_schema(tags=["tickets"])
