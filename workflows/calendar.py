@@ -7,6 +7,10 @@ year so the admin knows to enter that year's holidays.
 Conventions used everywhere a deadline is computed:
 - `add_workdays(d, n)` is the n-th working day *after* d (the count starts the day after d); n = 0 gives d.
 - `workdays_between(a, b)` counts the working days in (a, b]: the working time left on day a before deadline b.
+
+Counting is done on a table of cumulative working-day ordinals (the number of working days from the table's
+first day up to and including each day), so every question is a subtraction or a binary search, not a walk
+day by day. The table is rebuilt when the admin's overrides change, and grows when a date beyond it is asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import datetime as dt
 import logging
 import threading
 import time
+from bisect import bisect_left
+from itertools import accumulate
 
 import chinese_calendar
 
@@ -25,30 +31,87 @@ OFFICIAL_YEARS = range(
     max(max(chinese_calendar.holidays), max(chinese_calendar.workdays)).year + 1,
 )
 _OVERRIDES_TTL_SECONDS = 60.0
+_FIRST_DAY = dt.date(2000, 1, 1)  # before the official data: weekends only
+_YEARS_AHEAD = 12
 
 _lock = threading.Lock()
-_overrides: dict[dt.date, bool] = {}
-_overrides_loaded_at = float("-inf")
 _warned_years: set[int] = set()
 
 
+class _Table:
+    """Cumulative working-day ordinals from _FIRST_DAY, for one snapshot of the admin's overrides."""
+
+    def __init__(self, overrides: dict[dt.date, bool], last_day: dt.date) -> None:
+        self.overrides = overrides
+        self.last_day = last_day
+        days = (last_day - _FIRST_DAY).days + 1
+        flags = [_is_workday(_FIRST_DAY + dt.timedelta(days=i), overrides) for i in range(days)]
+        self.ordinals = list(accumulate(flags))
+
+    def ordinal(self, day: dt.date) -> int:
+        if day < _FIRST_DAY:
+            raise ValueError(f"dates before {_FIRST_DAY} are not supported")
+        return self.ordinals[(day - _FIRST_DAY).days]
+
+    def day_with_ordinal(self, ordinal: int) -> dt.date:
+        """The first day whose ordinal reaches `ordinal`: a working day."""
+        return _FIRST_DAY + dt.timedelta(days=bisect_left(self.ordinals, ordinal))
+
+
+_table: _Table | None = None
+_table_checked_at = float("-inf")
+
+
 def invalidate() -> None:
-    """Forget cached admin overrides (called when a CalendarDay changes); other processes reload within a minute."""
-    global _overrides_loaded_at
+    """Forget the cached overrides (called when a CalendarDay changes); other processes reload within a minute."""
+    global _table_checked_at
     with _lock:
-        _overrides_loaded_at = float("-inf")
+        _table_checked_at = float("-inf")
 
 
-def _current_overrides() -> dict[dt.date, bool]:
-    global _overrides, _overrides_loaded_at
+def _current(covering: dt.date | None = None) -> _Table:
+    """The table for the current overrides, long enough to cover `covering` and a working year past it."""
+    global _table, _table_checked_at
     now = time.monotonic()
-    if now - _overrides_loaded_at > _OVERRIDES_TTL_SECONDS:
+    table = _table
+    stale = now - _table_checked_at > _OVERRIDES_TTL_SECONDS
+    short = table is not None and covering is not None and covering + dt.timedelta(days=400) > table.last_day
+    if table is None or stale or short:
         from workflows.models import CalendarDay
 
         with _lock:
-            _overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-            _overrides_loaded_at = now
-    return _overrides
+            overrides = dict(CalendarDay.objects.values_list("date", "is_workday")) if stale or table is None else None
+            if overrides is None:
+                overrides = table.overrides  # type: ignore[union-attr]
+            horizon = max(dt.date.today(), covering or dt.date.today()) + dt.timedelta(days=400)
+            last_day = dt.date(max(horizon.year, dt.date.today().year + _YEARS_AHEAD), 12, 31)
+            if table is None or overrides != table.overrides or last_day > table.last_day:
+                table = _Table(overrides, max(last_day, table.last_day if table else last_day))
+            _table = table
+            if stale:
+                _table_checked_at = now
+    return table
+
+
+def _is_workday(day: dt.date, overrides: dict[dt.date, bool]) -> bool:
+    override = overrides.get(day)
+    if override is not None:
+        return override
+    if day in chinese_calendar.workdays:
+        return True
+    if day in chinese_calendar.holidays:
+        return False
+    return day.weekday() < 5
+
+
+def _warn_if_unofficial(day: dt.date) -> None:
+    if not is_official(day) and day.year not in _warned_years:
+        _warned_years.add(day.year)
+        logger.warning(
+            "No official holiday schedule for %s: counting weekends only. Add that year's holidays and "
+            "make-up workdays as calendar days in the admin.",
+            day.year,
+        )
 
 
 def is_official(day: dt.date) -> bool:
@@ -57,32 +120,22 @@ def is_official(day: dt.date) -> bool:
 
 
 def is_workday(day: dt.date) -> bool:
-    override = _current_overrides().get(day)
-    if override is not None:
-        return override
-    if day in chinese_calendar.workdays:
-        return True
-    if day in chinese_calendar.holidays:
-        return False
-    if not is_official(day) and day.year not in _warned_years:
-        _warned_years.add(day.year)
-        logger.warning(
-            "No official holiday schedule for %s: counting weekends only. Add that year's holidays and "
-            "make-up workdays as calendar days in the admin.",
-            day.year,
-        )
-    return day.weekday() < 5
+    _warn_if_unofficial(day)
+    table = _current(day)
+    if day <= _FIRST_DAY:
+        return _is_workday(day, table.overrides)
+    return table.ordinal(day) != table.ordinal(day - dt.timedelta(days=1))
 
 
 def add_workdays(start: dt.date, count: int) -> dt.date:
     """The `count`-th working day after `start` (0 gives `start` itself)."""
     if count < 0:
         raise ValueError("count must not be negative")
-    day = start
-    while count:
-        day += dt.timedelta(days=1)
-        if is_workday(day):
-            count -= 1
+    if count == 0:
+        return start
+    table = _current(start + dt.timedelta(days=2 * count + 30))
+    day = table.day_with_ordinal(table.ordinal(start) + count)
+    _warn_if_unofficial(day)
     return day
 
 
@@ -90,28 +143,24 @@ def subtract_workdays(end: dt.date, count: int) -> dt.date:
     """The working day that lies `count` working days before `end` (0 gives `end` itself)."""
     if count < 0:
         raise ValueError("count must not be negative")
-    day = end
-    while count:
-        day -= dt.timedelta(days=1)
-        if is_workday(day):
-            count -= 1
-    return day
+    if count == 0:
+        return end
+    table = _current(end)
+    target = table.ordinal(end - dt.timedelta(days=1)) - count + 1
+    if target < 1:
+        raise ValueError(f"dates before {_FIRST_DAY} are not supported")
+    return table.day_with_ordinal(target)
 
 
 def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days in (start, end]; negative when `end` lies before `start` (days overdue)."""
     if end < start:
         return -workdays_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_workday(day):
-            count += 1
-    return count
+    table = _current(end)
+    _warn_if_unofficial(end)
+    return table.ordinal(end) - table.ordinal(start)
 
 
 def next_workday(day: dt.date) -> dt.date:
     """`day` itself if it is a working day, else the first working day after it."""
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    return day
+    return day if is_workday(day) else add_workdays(day, 1)

@@ -4,6 +4,8 @@ import datetime as dt
 import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workflows import calendar
 from workflows.models import CalendarDay
@@ -68,3 +70,35 @@ def test_admin_days_override_the_official_schedule():
     assert calendar.is_workday(saturday)
     # From Tuesday 3-3: Wednesday is now off, then Thursday, Friday and the make-up Saturday.
     assert calendar.add_workdays(D(2026, 3, 3), 3) == D(2026, 3, 7)
+
+
+def _walk_add(start, count):
+    day = start
+    while count:
+        day += dt.timedelta(days=1)
+        if calendar.is_workday(day):
+            count -= 1
+    return day
+
+
+def _walk_between(start, end):
+    return sum(calendar.is_workday(start + dt.timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.dates(min_value=D(2003, 1, 1), max_value=D(2031, 12, 31)),
+    count=st.integers(min_value=0, max_value=300),
+    span=st.integers(min_value=-400, max_value=400),
+)
+def test_counting_on_the_table_agrees_with_walking_day_by_day(start, count, span):
+    assert calendar.add_workdays(start, count) == _walk_add(start, count)
+    end = start + dt.timedelta(days=span)
+    expected = _walk_between(start, end) if span >= 0 else -_walk_between(end, start)
+    assert calendar.workdays_between(start, end) == expected
+    back = calendar.subtract_workdays(start, count)
+    if count == 0:
+        assert back == start
+    else:  # the count-th working day before `start`: a working day, with `count` working days in [back, start)
+        one = dt.timedelta(days=1)
+        assert calendar.is_workday(back) and _walk_between(back - one, start - one) == count
