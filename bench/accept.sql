@@ -1,7 +1,7 @@
 -- ticket_accept at the SQL level, for pgbench (bench/transitions.py runs it).
 --
 -- The same statements tracker.services.tickets.ticket_accept sends, in the same order: lock the ticket (with its
--- finding and unit), read the actor's memberships, end an approved pause, move the ticket to rectifying with its
+-- finding and unit), read the actor's memberships, move the ticket to rectifying with its
 -- plan, new clock and bumped version (the UPDATE re-checks the state, as django-fsm's ConcurrentTransitionMixin
 -- does), and append the event. SQL cannot count working days, so next_action_at gets an instant of the same type
 -- near the one workflows.clocks.ladder would compute.
@@ -24,9 +24,6 @@ SELECT m.user_id AS actor, m.unit_id, u.path, m.role
  WHERE m.unit_id = :ticket_lead_unit_id AND m.role = 'officer'
  ORDER BY m.id
  LIMIT 1 \gset
-UPDATE tracker_pauserequest
-   SET state = 'ended', resumed_on = (now() AT TIME ZONE 'Asia/Shanghai')::date
- WHERE state = 'approved' AND ticket_id = :id;
 UPDATE tracker_ticket
    SET state = 'rectifying',
        measures = '排查问题根源，逐项落实整改',

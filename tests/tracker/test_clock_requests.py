@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from tests.factories import drive
+from tests.factories import drive, evidence_file
 from tracker import services
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.models import Ticket, TicketEvent
@@ -111,3 +111,16 @@ def test_only_a_supervisor_over_the_unit_decides_and_a_rejection_needs_a_reason(
     assert (after.due_on, after.extension_count) == (rectifying.due_on, 0)
     kinds = list(TicketEvent.objects.filter(ticket=after).values_list("kind", flat=True))
     assert kinds[-2:] == ["extension_requested", "extension_decided"]
+
+
+def test_a_transition_while_paused_ends_the_pause_and_starts_the_new_stage_clock(world):
+    ticket = drive(world, world.ticket(), "rectifying")
+    request = services.pause_request(ticket=ticket, actor=world.officer_a, reason="等待检测报告")
+    services.pause_decide(request=request, actor=world.supervisor, approve=True)
+    paused = Ticket.objects.get(pk=ticket.pk)
+    services.evidence_add(ticket=paused, actor=world.officer_a, files=[evidence_file()])
+    paused = Ticket.objects.get(pk=ticket.pk)
+    explained = services.ticket_explain(ticket=paused, actor=world.head_a, version=paused.version, explanation="已整改")
+    assert not explained.is_paused and explained.stage_deadline is not None
+    request.refresh_from_db()
+    assert (request.state, request.resumed_on) == ("ended", clocks.today())

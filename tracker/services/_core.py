@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.errors import Forbidden, StaleVersion
-from tracker.models import EventKind, Ticket, TicketEvent
+from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
 from tracker.permissions import roles_on
 from workflows import clocks
 from workflows.models import Policy
@@ -52,6 +52,14 @@ def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy) -> None:
     ticket.stage_deadline = clocks.stage_deadline(ticket.state, policy, today, ticket.due_on)
     ticket.paused_workdays_left = None
     refresh_next_action(ticket, policy)
+
+
+def end_pause(ticket: Ticket, today: dt.date) -> None:
+    """Mark the ticket's running pause ended; the caller restarts the clock."""
+    PauseRequest.objects.filter(ticket=ticket, state=RequestState.APPROVED).update(
+        state=RequestState.ENDED, resumed_on=today
+    )
+    ticket.paused_workdays_left = None
 
 
 def refresh_next_action(ticket: Ticket, policy: Policy) -> None:

@@ -30,6 +30,7 @@ from tracker.models import (
 from tracker.permissions import UNIT_ROLES
 from tracker.services._core import (
     check_version,
+    end_pause,
     lock_ticket,
     policy_of,
     record,
@@ -289,13 +290,11 @@ def clock_resume(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None
             raise Conflict(_("The ticket's clock is not paused."), state=t.state, version=t.version)
         today = clocks.today()
         deadline = calendar.add_workdays(today, t.paused_workdays_left or 0)
-        t.stage_deadline, t.paused_workdays_left = deadline, None
+        t.stage_deadline = deadline
         if t.state == TicketState.RECTIFYING:
             t.due_on = deadline
+        end_pause(t, today)
         refresh_next_action(t, policy_of(t))
-        PauseRequest.objects.filter(ticket=t, state=RequestState.APPROVED).update(
-            state=RequestState.ENDED, resumed_on=today
-        )
         record(t, kind=EventKind.RESUMED, actor=actor, from_state=t.state, data={"stage_deadline": str(deadline)})
     return t
 

@@ -22,9 +22,7 @@ from tracker.models import (
     Evidence,
     Feedback,
     Milestone,
-    PauseRequest,
     Rating,
-    RequestState,
     Ticket,
     Unit,
     Verdict,
@@ -33,6 +31,7 @@ from tracker.models import (
 from tracker.permissions import belongs_to
 from tracker.services._core import (
     check_version,
+    end_pause,
     lock_ticket,
     policy_of,
     record,
@@ -64,17 +63,11 @@ def _finish(
 ) -> Ticket:
     from_state = ticket.state
     getattr(ticket, name)()
+    if ticket.is_paused:  # a new stage starts its own clock, so a pause of the old stage's clock ends with it
+        end_pause(ticket, today)
     set_stage_clock(ticket, today=today, policy=policy)
-    _end_active_pause(ticket, today)
     record(ticket, kind=EventKind(name), actor=actor, from_state=from_state, data=data)
     return ticket
-
-
-def _end_active_pause(ticket: Ticket, today: dt.date) -> None:
-    """A new stage starts its own clock, so a pause of the old stage's clock ends with it."""
-    PauseRequest.objects.filter(ticket=ticket, state=RequestState.APPROVED).update(
-        state=RequestState.ENDED, resumed_on=today
-    )
 
 
 def _required_text(errors: dict[str, str], field: str, value: str, message: str) -> str:
