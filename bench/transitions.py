@@ -221,7 +221,6 @@ PROFILE_ACCEPTS = 400
 STEPS = [
     ("BEGIN, lock the ticket (SELECT ... FOR UPDATE, 3 models built)", "tracker.services.tickets", "lock_ticket"),
     ("read the actor's memberships", "tracker.permissions", "memberships_of"),
-    ("end an active pause (UPDATE pauserequest)", "tracker.services.tickets", "_end_active_pause"),
     ("save the ticket and write the event", "tracker.services.tickets", "record"),
     ("restart the stage clock (policy, calendar, ladder)", "tracker.services.tickets", "set_stage_clock"),
 ]
