@@ -53,7 +53,7 @@ def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceEr
     ticket_id = getattr(view, "conflict_ticket_id", None)
     if ticket_id is not None:
         try:
-            ticket = selectors.ticket_visible_get(request.user, ticket_id)
+            ticket = selectors.ticket_get(request.user, ticket_id)
         except tracker_errors.NotFound:
             ticket = None
         if ticket is not None:

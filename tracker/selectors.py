@@ -55,17 +55,6 @@ def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
     return tickets.filter(pk__in=Ticket.objects.filter(scope).values("pk"))
 
 
-def ticket_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    ticket = tickets_visible_to(user).filter(pk=ticket_id).first()
-    if ticket is None:
-        raise NotFound(_("No ticket with this number is visible to you."))
-    return ticket
-
-
-def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
-    return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
-
-
 def transitions_available(user: AbstractBaseUser, ticket: Ticket) -> list[TransitionSpec]:
     """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
     held = roles_on(user, ticket)
@@ -131,14 +120,18 @@ def _by_pk(tickets: QuerySet[Ticket], ticket_id: int) -> Ticket | None:
         return None
 
 
-def ticket_visible_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_get by primary key alone, checked with may_see: for one ticket, planning the scoped subquery costs
-    more than reading the row."""
+def ticket_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
+    """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
+    planning the scoped subquery costs more than reading the row."""
     return _visible_or_404(user, _by_pk(Ticket.objects.select_related("lead_unit"), ticket_id))
 
 
+def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
+    return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
+
+
 def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_visible_get with what a full ticket page shows: its finding, the names of the people on it
+    """ticket_get with what a full ticket page shows: its finding, the names of the people on it
     (`created_by_name`, `explained_by_name`), and its co-units and milestones as lists (`co_unit_list`,
     `milestone_list`), read only when the row says there are some."""
     ticket = _by_pk(

@@ -146,8 +146,7 @@ def with_warning(tickets: QuerySet[Ticket], colour: str, on: dt.date | None = No
 
 
 def page_warnings(tickets: Sequence[Ticket], on: dt.date | None = None) -> dict[int, str | None]:
-    """The warning colour of each ticket of a page, by id, in one query (the Python clock walks the calendar day
-    by day, which for a ledger page costs more than the page itself)."""
+    """The warning colour of each ticket of a page, by id, in one query, by the same rule as `with_warning`."""
     if not tickets:
         return {}
     on = on or clocks.today()

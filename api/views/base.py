@@ -29,7 +29,7 @@ class TicketActionMixin:
     conflict_ticket_id: int | None = None
 
     def get_ticket(self) -> Ticket:
-        ticket = selectors.ticket_visible_get(self.request.user, self.kwargs["pk"])
+        ticket = selectors.ticket_get(self.request.user, self.kwargs["pk"])
         self.conflict_ticket_id = ticket.pk
         return ticket
 
