@@ -1,9 +1,9 @@
 -- ticket_accept at the SQL level, for pgbench (bench/transitions.py runs it).
 --
 -- The same statements tracker.services.tickets.ticket_accept sends, in the same order: lock the ticket (with its
--- finding and unit), read the actor's memberships, move the ticket to rectifying with its
--- plan, new clock and bumped version (the UPDATE re-checks the state, as django-fsm's ConcurrentTransitionMixin
--- does), and append the event. SQL cannot count working days, so next_action_at gets an instant of the same type
+-- unit's path and its finding's severity), read the actor's memberships, move the ticket to rectifying with its
+-- plan, new clock and bumped version, setting only the columns that change (the UPDATE re-checks the state, as
+-- django-fsm's ConcurrentTransitionMixin does), and append the event. SQL cannot count working days, so next_action_at gets an instant of the same type
 -- near the one workflows.clocks.ladder would compute.
 --
 -- Client c accepts tickets :first + c, :first + c + :nclients, ... of a block of freshly seeded assigned tickets;
@@ -11,12 +11,11 @@
 \set id :first + :client_id + :nclients * :seq
 \set seq :seq + 1
 BEGIN;
-SELECT t.*, f.*, u.*
+SELECT t.*, u.path AS lead_unit__path, f.severity AS finding__severity
   FROM tracker_ticket t
   JOIN tracker_finding f ON f.id = t.finding_id
   JOIN tracker_unit u ON u.id = t.lead_unit_id
  WHERE t.id = :id
- LIMIT 21
    FOR UPDATE OF t \gset ticket_
 SELECT m.user_id AS actor, m.unit_id, u.path, m.role
   FROM tracker_membership m
@@ -32,7 +31,6 @@ UPDATE tracker_ticket
        target_date = due_on,
        stage_started_on = (now() AT TIME ZONE 'Asia/Shanghai')::date,
        stage_deadline = due_on,
-       paused_workdays_left = NULL,
        next_action_at = (due_on - 1)::timestamp AT TIME ZONE 'Asia/Shanghai',
        version = version + 1,
        updated_at = now()

@@ -219,7 +219,7 @@ def _run_pgbench(ctx: Context, block: range, clients: int) -> tuple[int | None, 
 PROFILE_ACCEPTS = 400
 # The steps of ticket_accept, timed by wrapping the names tracker.services.tickets calls them by.
 STEPS = [
-    ("BEGIN, lock the ticket (SELECT ... FOR UPDATE, 3 models built)", "tracker.services.tickets", "lock_ticket"),
+    ("BEGIN, lock the ticket (SELECT ... FOR UPDATE)", "tracker.services.tickets", "lock_ticket"),
     ("read the actor's memberships", "tracker.permissions", "memberships_of"),
     ("save the ticket and write the event", "tracker.services.tickets", "record"),
     ("restart the stage clock (policy, calendar, ladder)", "tracker.services.tickets", "set_stage_clock"),

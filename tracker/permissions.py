@@ -22,17 +22,30 @@ OVERSIGHT_ROLES = (Role.ASSESSOR, Role.SUPERVISOR)
 
 
 def memberships_of(user: AbstractBaseUser) -> list[tuple[int, str, str]]:
-    """(unit id, unit path, role) for each of the user's memberships, cached on the user object."""
+    """(unit id, unit path, role) for each of the user's memberships, cached on the user object.
+
+    Read once by every request that checks a permission, so the statement is written out: the ORM spent three
+    times as long building it as the database spent answering."""
     cached = getattr(user, "_zg_memberships", None)
     if cached is None:
-        if not user.is_authenticated:
-            cached = []
-        else:
-            from tracker.models import Membership
-
-            cached = list(Membership.objects.filter(user=user).values_list("unit_id", "unit__path", "role"))
+        cached = _read_memberships(user.pk) if user.is_authenticated else []
         user._zg_memberships = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _read_memberships(user_id: int) -> list[tuple[int, str, str]]:
+    from django.db import connections, router
+
+    from tracker.models import Membership, Unit
+
+    membership, unit = Membership._meta.db_table, Unit._meta.db_table
+    with connections[router.db_for_read(Membership)].cursor() as cursor:
+        cursor.execute(
+            f'SELECT m.unit_id, u.path, m.role FROM "{membership}" m JOIN "{unit}" u ON u.id = m.unit_id '
+            "WHERE m.user_id = %s ORDER BY m.id",
+            [user_id],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def forget_memberships(user: AbstractBaseUser) -> None:
