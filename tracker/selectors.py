@@ -7,10 +7,11 @@ admins see everything. A ticket outside that scope does not exist for the user.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
@@ -25,6 +26,7 @@ from tracker.models import (
     TicketEvent,
 )
 from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, belongs_to, is_admin, memberships_of, roles_on
+from tracker.rows import JoinedRow
 from tracker.services._core import policy_of
 from workflows import clocks
 from workflows.machine import TransitionSpec, transitions_from
@@ -112,38 +114,50 @@ def _visible_or_404(user: AbstractBaseUser, ticket: Ticket | None) -> Ticket:
     return ticket
 
 
-def _by_pk(tickets: QuerySet[Ticket], ticket_id: int) -> Ticket | None:
-    """One ticket by key, without the ORDER BY that `.first()` adds to a primary-key lookup."""
-    try:
-        return tickets.get(pk=ticket_id)
-    except Ticket.DoesNotExist:
-        return None
+# One ticket with its unit, as every action on a ticket first reads it (tracker.rows: written out once).
+VISIBLE_TICKET = JoinedRow(Ticket, {"lead_unit": ["name", "code", "path"]})
 
 
 def ticket_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
     """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
     planning the scoped subquery costs more than reading the row."""
-    return _visible_or_404(user, _by_pk(Ticket.objects.select_related("lead_unit"), ticket_id))
+    return _visible_or_404(user, VISIBLE_TICKET.get(ticket_id))
 
 
 def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
     return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
 
 
+def _exists_for_ticket(model: type[Any]) -> str:
+    return f'EXISTS (SELECT 1 FROM "{model._meta.db_table}" x WHERE x."ticket_id" = t."id")'
+
+
+# What a full ticket page shows of the rows the ticket names, read in one written-out statement (tracker.rows): an
+# API client reads tickets one by one, and compiling this read in the ORM cost more than the rest of the request.
+TICKET_DETAIL = JoinedRow(
+    Ticket,
+    {
+        "lead_unit": ["name", "code", "path"],
+        "finding": ["appraisal", "indicator", "description", "severity", "source", "document_number", "recurring"],
+        "finding__indicator": ["code", "name", "dimension"],
+        "created_by": ["username"],
+        "explained_by": ["username"],
+    },
+    extra={
+        "has_co_units": _exists_for_ticket(Ticket.co_units.through),
+        "has_milestones": _exists_for_ticket(Milestone),
+    },
+)
+
+
 def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_get with what a full ticket page shows: its finding, the names of the people on it
-    (`created_by_name`, `explained_by_name`), and its co-units and milestones as lists (`co_unit_list`,
+    """ticket_get with what a full ticket page shows: its unit, finding and indicator, the names of the people on
+    it (`created_by_name`, `explained_by_name`), and its co-units and milestones as lists (`co_unit_list`,
     `milestone_list`), read only when the row says there are some."""
-    ticket = _by_pk(
-        Ticket.objects.select_related("lead_unit", "finding__indicator").annotate(
-            created_by_name=F("created_by__username"),
-            explained_by_name=F("explained_by__username"),
-            has_co_units=Exists(Ticket.co_units.through.objects.filter(ticket_id=OuterRef("pk"))),
-            has_milestones=Exists(Milestone.objects.filter(ticket_id=OuterRef("pk"))),
-        ),
-        ticket_id,
-    )
+    ticket = TICKET_DETAIL.get(ticket_id)
     if ticket is not None:
+        ticket.created_by_name = ticket.created_by.username
+        ticket.explained_by_name = ticket.explained_by.username if ticket.explained_by else None
         prefetch_related_objects([ticket], *(["co_units"] if ticket.has_co_units else []))
         ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
         ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []

@@ -6,47 +6,29 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.errors import Forbidden, StaleVersion
-from tracker.models import EventKind, Finding, PauseRequest, RequestState, Ticket, TicketEvent, Unit
+from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
 from tracker.permissions import roles_on
+from tracker.rows import JoinedRow
 from workflows import clocks
 from workflows.models import Policy
 
-
-def _lock_statement() -> str:
-    ticket, unit, finding = (model._meta.db_table for model in (Ticket, Unit, Finding))
-    return (
-        f'SELECT t.*, u.path AS "lead_unit__path", f.severity AS "finding__severity" FROM "{ticket}" t '
-        f'JOIN "{unit}" u ON u.id = t.lead_unit_id JOIN "{finding}" f ON f.id = t.finding_id '
-        "WHERE t.id = %s FOR UPDATE OF t"
-    )
-
-
-LOCK_STATEMENT = _lock_statement()
+# Every service starts with this lock, so its statement is written out once (tracker.rows) rather than compiled by
+# the ORM each time, which took half of a transition's Python time. It brings what the services read of the
+# ticket's unit and finding: the unit's path (for roles) and the finding's severity (for the policy).
+LOCKED_TICKET = JoinedRow(Ticket, {"lead_unit": ["path"], "finding": ["severity"]}, lock=True)
 
 
 def lock_ticket(ticket_id: int) -> Ticket:
     """The ticket row, locked until the transaction ends, so concurrent writers queue up behind each other.
-
-    Every service starts here, so the statement is written out rather than compiled by the ORM each time (that
-    took half of a transition's Python time). It brings what the services read of the ticket's unit and finding:
-    the unit's path (for roles) and the finding's severity (for the policy); `lead_unit` and `finding` are those,
-    and any other field of theirs loads on first use. The ticket remembers the values it was read with, so
-    `record` writes only what changed."""
-    found = list(Ticket.objects.raw(LOCK_STATEMENT, [ticket_id]))
-    if not found:
+    `lead_unit` and `finding` hold the fields the services read (any other loads on first use). The ticket
+    remembers the values it was read with, so `record` writes only what changed."""
+    ticket = LOCKED_TICKET.get(ticket_id)
+    if ticket is None:
         raise Ticket.DoesNotExist(f"no ticket {ticket_id}")
-    ticket = found[0]
-    db = router.db_for_read(Ticket)
-    extra = ticket.__dict__
-    unit = Unit.from_db(db, ["id", "path"], [ticket.lead_unit_id, extra.pop("lead_unit__path")])
-    finding = Finding.from_db(db, ["id", "severity"], [ticket.finding_id, extra.pop("finding__severity")])
-    Ticket.lead_unit.field.set_cached_value(ticket, unit)
-    Ticket.finding.field.set_cached_value(ticket, finding)
     ticket._zg_read = _column_values(ticket)  # type: ignore[attr-defined]
     return ticket
 
