@@ -33,15 +33,20 @@ from workflows.models import Policy
 
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer introspects the model for every field of every instance it makes (labels, choices,
-    validators) — most of the time a ticket page takes. The fields depend on Meta alone, so they are built once per
-    class here and each instance gets copies, as DRF already does with declared fields."""
+    validators), then DRF deep-copies each field, re-running its constructor; together most of the time a ticket
+    page took. The fields depend on Meta alone, so they are built once per class here, and each instance gets
+    shallow copies of them to bind (these serializers only represent: a field's validators and choices are read,
+    never changed). A nested serializer is still deep-copied, so it binds fields of its own."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         built = type(self).__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
             type(self)._built_fields = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 WARNING_FIELD = serializers.ChoiceField(
@@ -207,9 +212,7 @@ class TicketSerializer(ModelSerializer):
 
     @extend_schema_field(WARNING_FIELD)
     def get_warning(self, ticket: Ticket) -> str | None:
-        """From the page's colours when the view computed them in one query (page_warnings), else the clock's."""
-        page = self.context.get("warnings")
-        return page[ticket.pk] if page is not None else selectors.ticket_warning(ticket, self.context.get("today"))
+        return selectors.ticket_warning(ticket, self.context.get("today"))
 
 
 class MilestoneSerializer(ModelSerializer):

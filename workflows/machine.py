@@ -55,6 +55,13 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def state_fields(self) -> tuple[FSMField, ...]:
+        """django-fsm scans every field of the model for state fields on each instance it builds (it remembers
+        the state as read, to refuse a concurrent transition); this machine has one, and a ledger page builds
+        fifty tickets."""
+        return (self._meta.get_field("state"),)
+
     @transition(
         state,
         source=S.ASSIGNED,

@@ -17,7 +17,6 @@ from api.serializers import EventSerializer, FindingSerializer, TicketDetailSeri
 from api.views.base import TicketActionMixin, validated
 from tracker import selectors, services
 from tracker.models import Ticket
-from tracker.warning_filter import page_warnings
 from workflows import clocks
 
 TICKET_ORDERINGS = {
@@ -82,7 +81,7 @@ class TicketList(generics.ListAPIView):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {**self.get_serializer_context(), "warnings": page_warnings(page)}
+        context = {**self.get_serializer_context(), "today": clocks.today()}
         return self.get_paginated_response(TicketSerializer(page, many=True, context=context).data)
 
 
