@@ -156,6 +156,21 @@ def drive(world: World, ticket: Ticket, to: str) -> Ticket:
     return Ticket.objects.get(pk=ticket.pk)
 
 
+def assorted_tickets(world: World) -> tuple[Ticket, Ticket, Ticket]:
+    """Tickets that exercise what a ticket page reads: one just assigned (no co-units, no milestones, nobody has
+    signed), one accepted with a co-unit and a milestone, and one explained (signed by its unit's head)."""
+    plain = world.ticket()
+    accepted = world.ticket(co_units=[world.dept_b])
+    services.ticket_accept(
+        ticket=accepted,
+        actor=world.officer_a,
+        version=1,
+        **plan_kwargs(accepted),
+        milestones=[("排查", accepted.due_on)],
+    )
+    return plain, accepted, drive(world, world.ticket(), "explained")
+
+
 def _officer(ticket: Ticket):
     return User.objects.filter(memberships__unit=ticket.lead_unit, memberships__role=Role.OFFICER).first()
 

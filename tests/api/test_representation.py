@@ -5,9 +5,7 @@ from rest_framework import serializers
 
 from api import serializers as api_serializers
 from tests.api.conftest import token_client
-from tests.factories import drive, plan_kwargs
-from tracker import services
-from workflows.machine import TicketState
+from tests.factories import assorted_tickets
 
 
 @pytest.fixture
@@ -23,15 +21,7 @@ def drf_loop(monkeypatch):
 
 
 def test_every_endpoint_reads_the_same_as_with_drfs_loop(world, drf_loop):
-    accepted = world.ticket(co_units=[world.dept_b])
-    services.ticket_accept(
-        ticket=accepted,
-        actor=world.officer_a,
-        version=1,
-        **plan_kwargs(accepted),
-        milestones=[("排查", accepted.due_on)],
-    )
-    explained = drive(world, world.ticket(), TicketState.EXPLAINED)
+    _plain, accepted, explained = assorted_tickets(world)
     paths = [
         "/api/v1/tickets/",
         f"/api/v1/tickets/{accepted.pk}/",
@@ -49,5 +39,5 @@ def test_every_endpoint_reads_the_same_as_with_drfs_loop(world, drf_loop):
     quick = {path: client.get(path).json() for path in paths}
     drf_loop()
     assert {path: client.get(path).json() for path in paths} == quick
-    assert len(quick["/api/v1/tickets/"]["results"]) == 2
+    assert len(quick["/api/v1/tickets/"]["results"]) == 3
     assert quick[f"/api/v1/tickets/{explained.pk}/"]["explained_by"]

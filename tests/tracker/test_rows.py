@@ -2,12 +2,10 @@
 
 from django.db.models import Exists, OuterRef
 
-from tests.factories import drive, plan_kwargs
-from tracker import services
+from tests.factories import assorted_tickets
 from tracker.models import Finding, Milestone, Ticket
 from tracker.rows import JoinedRow
 from tracker.selectors import TICKET_DETAIL
-from workflows.machine import TicketState
 
 
 def values(instance, names):
@@ -15,16 +13,7 @@ def values(instance, names):
 
 
 def test_the_ticket_page_row_matches_the_orm_field_by_field(world, django_assert_num_queries):
-    plain = world.ticket()
-    accepted = world.ticket(co_units=[world.dept_b])
-    services.ticket_accept(
-        ticket=accepted,
-        actor=world.officer_a,
-        version=1,
-        **plan_kwargs(accepted),
-        milestones=[("排查", accepted.due_on)],
-    )
-    explained = drive(world, world.ticket(), TicketState.EXPLAINED)
+    plain, accepted, explained = assorted_tickets(world)
     Finding.objects.filter(pk=explained.finding_id).update(recurring=True)
     columns = [field.attname for field in Ticket._meta.concrete_fields]
     for ticket in (plain, accepted, explained):
