@@ -280,8 +280,8 @@ class TicketDetailSerializer(TicketSerializer):
 
     co_units = UnitBriefSerializer(many=True, source="co_unit_list")
     milestones = MilestoneSerializer(many=True, source="milestone_list")
-    explained_by = serializers.CharField(source="explained_by_name", allow_null=True)
-    created_by = serializers.CharField(source="created_by_name")
+    explained_by = serializers.CharField(source="explained_by.username", allow_null=True, default=None)
+    created_by = serializers.CharField(source="created_by.username")
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):

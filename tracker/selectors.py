@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
@@ -151,14 +151,11 @@ TICKET_DETAIL = JoinedRow(
 
 
 def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_get with what a full ticket page shows: its unit, finding and indicator, the names of the people on
-    it (`created_by_name`, `explained_by_name`), and its co-units and milestones as lists (`co_unit_list`,
+    """ticket_get with what a full ticket page shows: its unit, finding and indicator, the usernames of the people
+    on it (`created_by`, `explained_by`), and its co-units and milestones as lists (`co_unit_list`,
     `milestone_list`), read only when the row says there are some."""
     ticket = TICKET_DETAIL.get(ticket_id)
     if ticket is not None:
-        ticket.created_by_name = ticket.created_by.username
-        ticket.explained_by_name = ticket.explained_by.username if ticket.explained_by else None
-        prefetch_related_objects([ticket], *(["co_units"] if ticket.has_co_units else []))
         ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
         ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
     return _visible_or_404(user, ticket)
