@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +50,30 @@ class SearchFilter(filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-class TicketFilter(filters.FilterSet):
+class FilterSet(filters.FilterSet):
+    """django-filter's FilterSet, with its form built from the filters the query string names.
+
+    django-filter deep-copies every declared filter and builds a form class with a field for each on every request:
+    on the ledger that took more time than reading the page's rows from the database. A filter the query string does
+    not name filters nothing, so only the named ones are built: the results and the 400s are the same. The schema
+    still lists every filter, since it reads the class.
+    """
+
+    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: str | None = None):
+        if data is not None:
+            lead = f"{prefix}-" if prefix else ""
+            # A widget may split one filter over suffixed keys (name_min, name_after…), so a key beginning with the
+            # name and an underscore keeps it too.
+            keys = [key.removeprefix(lead) for key in data if key.startswith(lead)]
+            self.base_filters = {
+                name: declared
+                for name, declared in type(self).base_filters.items()
+                if any(key == name or key.startswith(f"{name}_") for key in keys)
+            }
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+
+class TicketFilter(FilterSet):
     # distinct=False: the scope is a subquery, so no join can repeat a row, and DISTINCT would sort the whole ledger.
     state = filters.MultipleChoiceFilter(
         choices=TicketState.choices, distinct=False, help_text=_("Repeat to match any of several.")
@@ -96,7 +121,7 @@ TicketFilter.base_filters["class"] = filters.ChoiceFilter(
 )
 
 
-class FindingFilter(filters.FilterSet):
+class FindingFilter(FilterSet):
     appraisal = IdFilter(field_name="appraisal_id")
     indicator = IdFilter(field_name="indicator_id")
     unit = IdFilter(field_name="unit_id")
@@ -108,7 +133,7 @@ class FindingFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class RequestFilter(filters.FilterSet):
+class RequestFilter(FilterSet):
     state = filters.ChoiceFilter(choices=RequestState.choices)
     ticket = IdFilter(field_name="ticket_id")
 
@@ -125,7 +150,7 @@ class PauseRequestFilter(RequestFilter):
         fields: list[str] = []
 
 
-class UnitFilter(filters.FilterSet):
+class UnitFilter(FilterSet):
     parent = IdFilter(field_name="parent_id")
     kind = filters.ChoiceFilter(choices=UnitKind.choices)
 
@@ -134,7 +159,7 @@ class UnitFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class IndicatorFilter(filters.FilterSet):
+class IndicatorFilter(FilterSet):
     appraisal = IdFilter(field_name="appraisal_id")
     dimension = filters.ChoiceFilter(choices=Dimension.choices)
     is_key = filters.BooleanFilter()
@@ -144,7 +169,7 @@ class IndicatorFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class NoticeFilter(filters.FilterSet):
+class NoticeFilter(FilterSet):
     state = filters.ChoiceFilter(choices=[(s, TicketState(s).label) for s in PUBLISHED_STATES])
     unit = IdFilter(field_name="lead_unit_id")
     q = SearchFilter(help_text=_("Text in the number or the finding."))
