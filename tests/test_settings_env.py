@@ -56,3 +56,44 @@ def test_production_settings_demand_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_prepares_a_statement_a_connection_repeats():
+    from django.db import connection
+
+    from tracker.models import Ticket
+
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
+    for pk in range(1, 8):
+        list(Ticket.objects.filter(pk=pk).values_list("number"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"tracker_ticket"."number"' in statement and "$1" in statement for statement in prepared), prepared
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [("1", {"server_side_binding": True, "prepare_threshold": 5}), ("0", {})]
+)
+def test_prepared_statements_can_be_turned_off_for_a_pooler(flag, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://zg@db.example:5432/zg",
+        "DB_PREPARED_STATEMENTS": flag,
+        "DEBUG": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from config import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == repr(expected)
