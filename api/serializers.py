@@ -37,19 +37,21 @@ from workflows.models import Policy
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer introspects the model for every field of every instance it makes (labels, choices,
     validators), then DRF deep-copies each field, re-running its constructor; together most of the time a ticket
-    page took. The fields depend on Meta alone, so they are built once per class here, and each instance gets
-    shallow copies of them to bind (these serializers only represent: a field's validators and choices are read,
-    never changed). A nested serializer is still deep-copied, so it binds fields of its own."""
+    page took. The fields depend on Meta alone, so they are built once per class here. A serializer that only
+    represents (they all do) shares the class's own fields of the kinds whose output depends on the value alone
+    (text, numbers, dates, choices, primary keys), and binds copies of the rest: nested serializers and method
+    fields, which reach their parent and the context. `fields` still binds a copy of every field for whoever asks
+    (the schema)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        built = type(self).__dict__.get("_built_fields")
+        return {name: _copy(field) for name, field in self._built_fields().items()}
+
+    @classmethod
+    def _built_fields(cls) -> dict[str, serializers.Field]:
+        built = cls.__dict__.get("_built")
         if built is None:
-            built = super().get_fields()
-            type(self)._built_fields = built
-        return {
-            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
-            for name, field in built.items()
-        }
+            built = cls._built = serializers.ModelSerializer.get_fields(cls())
+        return built
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         """DRF's loop (serializers.Serializer.to_representation), reading each plain attribute with getattr: DRF's
@@ -75,13 +77,62 @@ class ModelSerializer(serializers.ModelSerializer):
     @cached_property
     def _reading_plan(self) -> list[tuple[str, str | None, serializers.Field]]:
         """(name, the attribute to getattr or None, field) for each readable field, in order."""
-        return [
-            (field.field_name, field.source_attrs[0] if _plain(field) else None, field)
-            for field in self._readable_fields
-        ]
+        return [(name, attribute, shared or self._bind(name)) for name, attribute, shared in self._shared_plan()]
+
+    @classmethod
+    def _shared_plan(cls) -> list[tuple[str, str | None, serializers.Field | None]]:
+        """The reading plan's part that holds for every instance: the class's own fields bound once to a serializer
+        kept for that, where a field's output depends on the value alone; None where each instance binds its own."""
+        plan = cls.__dict__.get("_plan")
+        if plan is None:
+            keeper = cls()
+            plan = cls._plan = [
+                (
+                    field.field_name,
+                    field.source_attrs[0] if _plain(field) else None,
+                    field if type(field) in _VALUE_ONLY else None,
+                )
+                for field in keeper._readable_fields
+            ]
+        return plan
+
+    def _bind(self, name: str) -> serializers.Field:
+        if "_fields" in vars(self):  # `fields` was read: use what it bound
+            return self.fields[name]
+        field = _copy(self._built_fields()[name])
+        field.bind(field_name=name, parent=self)
+        return field
 
 
 _THE_SLOW_WAY = object()
+
+# Field kinds whose to_representation reads nothing but the value and the field's own options (never its parent,
+# the context or the request), and whose get_attribute reaches the root only for `partial`, which is never set here.
+_VALUE_ONLY = frozenset(
+    {
+        serializers.BigIntegerField,
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.EmailField,
+        serializers.FloatField,
+        serializers.IntegerField,
+        serializers.JSONField,
+        serializers.ReadOnlyField,
+        serializers.URLField,
+        serializers.UUIDField,
+        serializers.PrimaryKeyRelatedField,
+    }
+)
+
+
+def _copy(field: serializers.Field) -> serializers.Field:
+    """A copy to bind: shallow for a field (its validators and choices are read, never changed); deep for a nested
+    serializer, so that it binds fields of its own."""
+    return copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
 
 
 def _plain(field: serializers.Field) -> bool:

@@ -41,3 +41,25 @@ def test_every_endpoint_reads_the_same_as_with_drfs_loop(world, drf_loop):
     assert {path: client.get(path).json() for path in paths} == quick
     assert len(quick["/api/v1/tickets/"]["results"]) == 3
     assert quick[f"/api/v1/tickets/{explained.pk}/"]["explained_by"]
+
+
+def test_a_serializer_binds_only_its_nested_and_method_fields_and_shares_the_rest(world):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from tracker.selectors import ticket_detail_get
+
+    _plain, accepted, _explained = assorted_tickets(world)
+    request = Request(APIRequestFactory().get("/"))
+    request.user = world.supervisor
+    ticket = ticket_detail_get(world.supervisor, accepted.pk)
+    first, second = (api_serializers.TicketDetailSerializer(ticket, context={"request": request}) for _ in range(2))
+    assert first.data == second.data
+
+    assert "_fields" not in vars(first)  # DRF's own binding of every field never ran
+    own = {name for name, _attribute, field in first._reading_plan if field.parent is first}
+    assert own == {"finding", "lead_unit", "warning", "co_units", "milestones", "available_transitions"}
+    shared = [field for _name, _attribute, field in first._reading_plan if field.parent is not first]
+    assert shared == [field for _name, _attribute, field in second._reading_plan if field.parent is not second]
+    # Asking for `fields` (as the schema does) still binds a copy of every field to the serializer.
+    assert all(field.parent is second for field in second.fields.values())
