@@ -3,8 +3,9 @@
 -- The same statements tracker.services.tickets.ticket_accept sends, in the same order: lock the ticket (with its
 -- unit's path and its finding's severity), read the actor's memberships, move the ticket to rectifying with its
 -- plan, new clock and bumped version, setting only the columns that change (the UPDATE re-checks the state, as
--- django-fsm's ConcurrentTransitionMixin does), and append the event. SQL cannot count working days, so next_action_at gets an instant of the same type
--- near the one workflows.clocks.ladder would compute.
+-- django-fsm's ConcurrentTransitionMixin does), and append the event. SQL cannot count working days, so
+-- next_action_at gets an instant of the same type near the one workflows.clocks.ladder would compute. pgbench runs
+-- it with -M prepared: the variables travel as parameters, so :data is the event's JSON text itself.
 --
 -- Client c accepts tickets :first + c, :first + c + :nclients, ... of a block of freshly seeded assigned tickets;
 -- pgbench keeps :seq per client from one transaction to the next.
@@ -35,7 +36,7 @@ UPDATE tracker_ticket
        version = version + 1,
        updated_at = now()
  WHERE id = :id AND state = 'assigned'
-RETURNING version, quote_literal(jsonb_build_object('target_date', due_on, 'milestones', 0)) AS data \gset
+RETURNING version, jsonb_build_object('target_date', due_on, 'milestones', 0) AS data \gset
 INSERT INTO tracker_ticketevent (ticket_id, kind, actor_id, from_state, to_state, version, data, created_at)
 VALUES (:id, 'accept', :actor, 'assigned', 'rectifying', :version, :data, now())
 RETURNING id;
