@@ -77,7 +77,7 @@ class TicketList(generics.ListAPIView):
     orderings = TICKET_ORDERINGS
 
     def get_queryset(self) -> Any:
-        return selectors.tickets_visible_to(self.request.user)
+        return selectors.tickets_visible_to(self.request.user).only(*TicketSerializer.columns)
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
