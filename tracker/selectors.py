@@ -40,7 +40,10 @@ def ticket_scope(user: AbstractBaseUser) -> Q | None:
     subtrees = [path for _unit_id, path, role in memberships_of(user) if role in OVERSIGHT_ROLES]
     scope = Q(pk__in=[])
     if own:
-        scope |= Q(lead_unit_id__in=own) | Q(co_units__in=own)
+        # Co-units through `inset` rather than a join: no ticket is repeated, and PostgreSQL may fetch either arm
+        # through an index, which a small unit's page needs (tracker/lookups.py).
+        co_unit_of = Ticket.co_units.through.objects.filter(unit_id__in=own).order_by().values("ticket_id")
+        scope |= Q(lead_unit_id__in=own) | Q(pk__inset=co_unit_of)
     for path in subtrees:
         scope |= Q(lead_unit__path__startswith=path)
     return scope
@@ -53,8 +56,7 @@ def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
         return tickets
     if not user.is_authenticated:
         return tickets.none()
-    # co_units is a many-to-many join: select ids in a subquery so a ticket is never listed twice.
-    return tickets.filter(pk__in=Ticket.objects.filter(scope).values("pk"))
+    return tickets.filter(scope)
 
 
 def transitions_available(user: AbstractBaseUser, ticket: Ticket) -> list[TransitionSpec]:
