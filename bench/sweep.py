@@ -98,7 +98,9 @@ def _pick(count: int, exclude: set[int]) -> list[int]:
 
 
 def _fall_due(ids: list[int], at: dt.datetime) -> None:
-    Ticket.objects.filter(pk__in=ids).update(next_action_at=at, listed=False)
+    # In slices: a statement takes at most 65,535 parameters when they are bound on the server.
+    for start in range(0, len(ids), 10_000):
+        Ticket.objects.filter(pk__in=ids[start : start + 10_000]).update(next_action_at=at, listed=False)
 
 
 def claim_and_create(ctx: Context, due: int) -> None:

@@ -249,7 +249,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The sweep: how often beat fires it (the interval of the PeriodicTask it creates; editable in the admin after),
 # how many tickets or deliveries one claim takes, and how long a claim is held before another sweep may retake it.
 NOTIFY_SWEEP_SECONDS = env_int("NOTIFY_SWEEP_SECONDS", 60, minimum=1)
-NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500, minimum=1)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 500, minimum=1, maximum=10_000)  # ids go in one statement
 NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 300, minimum=1)
 # Ticket events are turned into messages by the after-commit task and, as a safety net, by every sweep. An event is
 # looked at again until it is this old (longer than any transaction runs), and never once it is older than the age.

@@ -97,3 +97,16 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(flag, expected):
         check=True,
     )
     assert result.stdout.strip() == repr(expected)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_bulk_create_splits_what_exceeds_the_parameter_limit_of_server_bound_statements():
+    import datetime as dt
+
+    from workflows.models import CalendarDay
+
+    days = [CalendarDay(date=dt.date(1900, 1, 1) + dt.timedelta(days=n), is_workday=True) for n in range(25_000)]
+    assert len(days) * len([f for f in CalendarDay._meta.concrete_fields if not f.primary_key]) > 65_535
+    CalendarDay.objects.bulk_create(days)
+    assert CalendarDay.objects.filter(date__lt=dt.date(1970, 1, 1)).count() == 25_000
