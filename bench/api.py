@@ -10,7 +10,7 @@ rate as a share of the bare view's, measured in the same rounds:
 - bare view: a random ticket of one unit by primary key;
 - API ticket read: GET /api/v1/tickets/<id>/ on the same tickets, as that unit's officer (token);
 - API ticket list: the first page of GET /api/v1/tickets/?state=rectifying, as the unit's officer, as the city's
-  supervisor (whose scope is every ticket) and as the officer of a unit with few tickets (_small_unit_token);
+  supervisor (whose scope is every ticket) and as the officer of a unit with few tickets (bench.seed.ensure_small_unit);
 - API transition: POST /api/v1/tickets/<id>/transitions/ accept, each request on a fresh assigned ticket of a block
   seeded just before (by COPY), as the officer of the ticket's unit; a block that runs out is doubled and run again.
 
@@ -219,30 +219,14 @@ def _callers(ctx: Context) -> tuple[int, str, str]:
     return unit, Token.objects.get_or_create(user=officer)[0].key, Token.objects.get_or_create(user=supervisor)[0].key
 
 
-SMALL_UNIT_CODE, SMALL_UNIT_TICKETS = "JZ-SMALL", 40
-
-
 def _small_unit_token(ctx: Context) -> str:
-    """The API token of the officer of a unit with few tickets, spread over the whole ledger: its first page is
-    found only through an index (tracker/lookups.py), a walk along the ticket ids would cross the million. The unit
-    is made once, under the city, and takes over SMALL_UNIT_TICKETS tickets evenly spaced by id."""
+    """The API token of the officer of bench.seed's small unit."""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from tracker import services
-    from tracker.models import Ticket, Unit, UnitKind
-    from workflows.machine import Role
+    from bench import seed
 
-    unit = Unit.objects.filter(code=SMALL_UNIT_CODE).first()
-    if unit is None:
-        city = Unit.objects.get(pk=ctx.seed.city_id)
-        unit = services.unit_create(name="基准小单位", code=SMALL_UNIT_CODE, kind=UnitKind.DEPARTMENT, parent=city)
-        officer = get_user_model().objects.create(username="jz-small-officer")
-        services.membership_add(user=officer, unit=unit, role=Role.OFFICER)
-        last = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        step = max(1, last // SMALL_UNIT_TICKETS)
-        Ticket.objects.filter(pk__in=range(step, last + 1, step)).update(lead_unit=unit)
-    officer = get_user_model().objects.get(memberships__unit=unit, memberships__role=Role.OFFICER)
+    officer = get_user_model().objects.get(username=seed.ensure_small_unit(ctx.seed))
     return Token.objects.get_or_create(user=officer)[0].key
 
 

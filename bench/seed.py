@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 BATCH = 50_000
 PASSWORD = "bench-password-1"  # every seeded user's password, for sections that log in
 CITY = ("JZ", "江州市")
+# A department with few tickets, spread over the whole id range, for the API section: its officer's first page can
+# only be found through an index. Left out of the units that seeding gives tickets to, so it stays small.
+SMALL_UNIT = ("JZ-SMALL", "江州市基准小单位", 40)
 CITY_DEPARTMENTS = [
     ("DR", "发展和改革委员会"),
     ("ED", "教育局"),
@@ -252,6 +255,7 @@ def _load_reference_data() -> Seed:
     city = Unit.objects.get(code=CITY[0])
     departments = list(
         Unit.objects.filter(path__startswith=city.path, kind=UnitKind.DEPARTMENT)
+        .exclude(code=SMALL_UNIT[0])
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -282,6 +286,31 @@ def _load_reference_data() -> Seed:
         indicators=list(Indicator.objects.order_by("id").values_list("id", "appraisal_id", "code")),
         weights=weights,
     )
+
+
+def ensure_small_unit(seed: Seed) -> str:
+    """SMALL_UNIT under the city, with an officer (whose username this returns), made once: it takes over its
+    tickets from the seeded ones, evenly spaced by id."""
+    code, name, tickets = SMALL_UNIT
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        with transaction.atomic():
+            unit = services.unit_create(
+                name=name, code=code, kind=UnitKind.DEPARTMENT, parent=Unit.objects.get(pk=seed.city_id)
+            )
+            officer = get_user_model().objects.create(
+                username=f"{code.lower()}-officer", password=make_password(PASSWORD)
+            )
+            services.membership_add(user=officer, unit=unit, role=Role.OFFICER)
+            with connection.cursor() as cursor:  # the first ticket of each of `tickets` equal slices of the ids
+                cursor.execute(
+                    "SELECT min(id) FROM (SELECT id, ntile(%s) OVER (ORDER BY id) AS slice FROM tracker_ticket) s "
+                    "GROUP BY slice",
+                    [tickets],
+                )
+                ids = [pk for (pk,) in cursor.fetchall()]
+            Ticket.objects.filter(pk__in=ids).update(lead_unit=unit)
+    return get_user_model().objects.get(memberships__unit=unit, memberships__role=Role.OFFICER).username
 
 
 # --- writing tickets -------------------------------------------------------------------------------------------

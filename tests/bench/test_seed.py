@@ -118,3 +118,19 @@ def test_seeding_again_reuses_the_seed_and_tops_up_a_short_one(seeded):
     more = bench_seed.ensure_tickets(Context(database_url="", tickets=450))
     assert (more.tickets, Ticket.objects.count()) == (450, 450)
     assert more.user_ids == seeded.user_ids
+
+
+def test_the_small_unit_takes_tickets_from_across_the_ledger_once_and_seeding_leaves_it_small(seeded):
+    username = bench_seed.ensure_small_unit(seeded)
+    code, _name, count = bench_seed.SMALL_UNIT
+    small = Ticket.objects.filter(lead_unit__code=code)
+    ids = sorted(small.values_list("pk", flat=True))
+    assert len(ids) == count and ids[-1] - ids[0] > 300  # spread, not a block
+    assert bench_seed.ensure_small_unit(seeded) == username and small.count() == count
+    officer = User.objects.get(username=username)
+    assert list(officer.memberships.values_list("unit__code", "role")) == [(code, "officer")]
+
+    reloaded = bench_seed.ensure_reference_data()
+    assert small.first().lead_unit_id not in reloaded.lead_unit_ids
+    block = bench_seed.add_tickets(reloaded, 200)
+    assert small.count() == count and not Ticket.objects.filter(pk__in=block, lead_unit__code=code).exists()
