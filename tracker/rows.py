@@ -92,6 +92,12 @@ class JoinedRow:
         parts = self._plan[0]
         db = router.db_for_write(self.model) if self.lock else router.db_for_read(self.model)
         connection = connections[db]
+        key = self.model._meta.pk
+        if isinstance(key, models.IntegerField):
+            # As the ORM's lookups do: an integer beyond the column's range is no row (SQLite would raise).
+            low, high = connection.ops.integer_field_range(key.get_internal_type())
+            if not (low is None or low <= pk) or not (high is None or pk <= high):
+                return None
         with connection.cursor() as cursor:
             cursor.execute(self.sql(connection), [pk])
             row = cursor.fetchone()

@@ -53,5 +53,9 @@ def test_fields_not_asked_for_load_on_first_use(world, django_assert_num_queries
         assert got.finding.description == ticket.finding.description
 
 
-def test_a_missing_row_is_none(world):
+def test_a_missing_row_is_none(world, django_assert_num_queries):
     assert TICKET_DETAIL.get(10**9) is None
+    with django_assert_num_queries(0):  # beyond a bigint: no row, as the ORM answers, without asking
+        assert TICKET_DETAIL.get(2**63) is None
+        assert TICKET_DETAIL.get(-(2**63) - 1) is None
+    assert Ticket.objects.filter(pk=2**63).first() is None
