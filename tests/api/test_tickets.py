@@ -232,8 +232,9 @@ def test_the_ledger_and_a_ticket_cost_a_fixed_number_of_queries(world, django_as
     first = drive(world, world.ticket(), TicketState.RECTIFYING)
     client.get("/api/v1/tickets/")  # warm the per-process policy and calendar caches
     client.get(f"/api/v1/tickets/{first.pk}/")
-    # token + memberships + the page (warning colours come from the clock, policies from the process's cache)
-    with django_assert_num_queries(3):
+    # token + memberships + the units the supervisor oversees + the page (warning colours come from the clock,
+    # policies from the process's cache)
+    with django_assert_num_queries(4):
         assert len(client.get("/api/v1/tickets/", {"state": "rectifying"}).json()["results"]) == 1
     for _ in range(6):
         ticket = world.ticket(co_units=[world.dept_b, world.county_dept])
@@ -244,8 +245,11 @@ def test_the_ledger_and_a_ticket_cost_a_fixed_number_of_queries(world, django_as
             **plan_kwargs(ticket),
             milestones=[("排查", ticket.due_on), ("整改", ticket.due_on)],
         )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(client.get("/api/v1/tickets/", {"state": "rectifying"}).json()["results"]) == 7
+    officer = token_client(world.officer_a)
+    with django_assert_num_queries(3):  # an officer oversees no subtree
+        assert len(officer.get("/api/v1/tickets/", {"state": "rectifying"}).json()["results"]) == 7
     # token + memberships + the ticket + its co-units + its milestones
     with django_assert_num_queries(5):
         body = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
