@@ -6,9 +6,12 @@ members of: a supervisor of the city supervises every county and department unde
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
 import rules
+from django.db.models import Q
 
 from workflows.machine import Role
 
@@ -63,11 +66,6 @@ def units_overseen_by(user: AbstractBaseUser) -> list[int]:
 
 
 def _read_subtrees(paths: list[str]) -> list[int]:
-    from functools import reduce
-    from operator import or_
-
-    from django.db.models import Q
-
     from tracker.models import Unit
 
     within = reduce(or_, (Q(path__startswith=path) for path in paths))
