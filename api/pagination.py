@@ -64,7 +64,8 @@ class KeysetPagination(BasePagination):
         return direction == "p", key
 
     def _encode(self, backwards: bool, ordering: str, row: Any, fields: tuple[str, ...]) -> str:
-        values = [getattr(row, f.lstrip("-")) for f in fields]
+        names = [f.lstrip("-") for f in fields]
+        values = [row[name] for name in names] if isinstance(row, dict) else [getattr(row, name) for name in names]
         payload = {"d": "p" if backwards else "n", "o": ordering, "v": [str(v) for v in values]}
         return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 

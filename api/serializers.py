@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
-from functools import cached_property
+from collections.abc import Callable, Iterable
+from functools import cache, cached_property
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -103,6 +106,15 @@ class ModelSerializer(serializers.ModelSerializer):
         field.bind(field_name=name, parent=self)
         return field
 
+    def represent_rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What `many=True` gives for the instances that `queryset.values(*self.columns)` read these rows from, built
+        from the rows: no model instances, and each column's value converted as its field would. A serializer
+        that renders from rows declares `columns`: every column its fields show, with the primary key of each
+        nested row, and whatever the fields that read an object (properties, method fields) read."""
+        plan = _RowPlan(self, "")
+        build = _row_objects(type(self).Meta.model, self.columns) if plan.reads_objects else None
+        return [plan.render(row, build(row) if build else None) for row in rows]
+
 
 _THE_SLOW_WAY = object()
 
@@ -133,6 +145,131 @@ def _copy(field: serializers.Field) -> serializers.Field:
     """A copy to bind: shallow for a field (its validators and choices are read, never changed); deep for a nested
     serializer, so that it binds fields of its own."""
     return copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+
+
+class _RowPlan:
+    """How a serializer renders one `.values()` row: each field a column (converted as the field would), a nested
+    serializer over the columns under its prefix, or, for what no column holds, the field itself on an object that
+    stands in for the instance (_row_objects)."""
+
+    def __init__(self, serializer: ModelSerializer, prefix: str) -> None:
+        model = serializer.Meta.model
+        self.steps: list[tuple[str, Any, ...]] = []
+        for name, _attribute, field in serializer._reading_plan:
+            source = field.source_attrs[0] if len(field.source_attrs) == 1 else None
+            if source is not None and type(field) in _VALUE_ONLY and _is_column(model, source):
+                self.steps.append((name, _COLUMN, prefix + source, _converter(field)))
+            elif source is not None and isinstance(field, ModelSerializer) and _is_column(model, source):
+                nested = f"{prefix}{source}__"
+                key = nested + field.Meta.model._meta.pk.name
+                self.steps.append((name, _NESTED, key, _RowPlan(field, nested), source))
+            else:
+                self.steps.append((name, _OBJECT, field))
+        self.reads_objects = any(
+            step[1] is _OBJECT or (step[1] is _NESTED and step[3].reads_objects) for step in self.steps
+        )
+
+    def render(self, row: dict[str, Any], instance: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for step in self.steps:
+            name, kind = step[0], step[1]
+            if kind is _COLUMN:
+                value = row[step[2]]
+                out[name] = None if value is None else step[3](value)
+            elif kind is _NESTED:
+                if row[step[2]] is None:
+                    out[name] = None
+                else:
+                    out[name] = step[3].render(row, None if instance is None else getattr(instance, step[4]))
+            else:  # as DRF's loop does
+                field = step[2]
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                out[name] = None if value is None else field.to_representation(value)
+        return out
+
+
+_COLUMN, _NESTED, _OBJECT = object(), object(), object()
+
+
+def _is_column(model: type[models.Model], name: str) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and not field.many_to_many
+
+
+def _converter(field: serializers.Field) -> Callable[[Any], Any]:
+    """field.to_representation, or for a value from the database what it comes to: DRF's IntegerField gives
+    int(value), CharField str(value), BooleanField a bool as it is, and a primary key field the key."""
+    kind = type(field)
+    if kind in (serializers.IntegerField, serializers.BigIntegerField):
+        return int
+    if kind is serializers.CharField:
+        return str
+    if kind is serializers.BooleanField:
+        return bool
+    if kind is serializers.PrimaryKeyRelatedField and field.pk_field is None:
+        return _same
+    return field.to_representation
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _row_objects(model: type[models.Model], columns: Iterable[str]) -> Callable[[dict[str, Any]], Any]:
+    """A function that turns a `.values(*columns)` row into objects standing in for the instances it was read from:
+    the row's columns as attributes (a foreign key's under its attname, as on the model), the related rows
+    as objects of their own (None where the key is null), and the models' properties (`ticket.is_open`)."""
+    levels: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    models_at: dict[tuple[str, ...], type[models.Model]] = {(): model}
+    for column in columns:
+        *path, name = column.split("__")
+        here = model
+        for depth, step in enumerate(path):
+            here = here._meta.get_field(step).related_model
+            models_at[tuple(path[: depth + 1])] = here
+            levels.setdefault(tuple(path[: depth + 1]), [])
+        levels.setdefault(tuple(path), []).append((column, here._meta.get_field(name).attname))
+    order = sorted(levels, key=len)
+
+    def build(row: dict[str, Any]) -> Any:
+        objects: dict[tuple[str, ...], Any] = {}
+        for path in order:
+            parent = objects.get(path[:-1]) if path else None
+            if path and parent is None:
+                objects[path] = None
+                continue
+            kind = models_at[path]
+            obj = _row_class(kind)()
+            obj.__dict__.update({attname: row[column] for column, attname in levels[path]})
+            pk = kind._meta.pk.attname
+            if path and obj.__dict__.get(pk, True) is None:
+                obj = None
+            objects[path] = obj
+            if path:
+                setattr(parent, path[-1], obj)
+        return objects[()]
+
+    return build
+
+
+@cache
+def _row_class(model: type[models.Model]) -> type:
+    """A plain class carrying the model's properties, for _row_objects."""
+    namespace = {
+        name: value
+        for klass in reversed(model.__mro__)
+        if issubclass(klass, models.Model) and klass is not models.Model
+        for name, value in vars(klass).items()
+        if isinstance(value, property)
+    }
+    namespace["pk"] = property(lambda obj: getattr(obj, model._meta.pk.attname))
+    return type(f"{model.__name__}Row", (), namespace)
 
 
 def _plain(field: serializers.Field) -> bool:
@@ -301,7 +438,7 @@ class TicketSerializer(ModelSerializer):
             "updated_at",
         ]
 
-    # The columns a page of the ledger reads (for .only()): the fields above, through the nested serializers, and
+    # The columns a page of the ledger reads (represent_rows): the fields above, through the nested serializers, and
     # what `paused` and the warning colour are computed from (selectors.ticket_warning). Leaving one out would cost
     # a query per row, which the ledger's query-count test catches.
     columns = (

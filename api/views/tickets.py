@@ -77,12 +77,14 @@ class TicketList(generics.ListAPIView):
     orderings = TICKET_ORDERINGS
 
     def get_queryset(self) -> Any:
-        return selectors.tickets_visible_to(self.request.user).only(*TicketSerializer.columns)
+        return selectors.tickets_visible_to(self.request.user)
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {**self.get_serializer_context(), "today": clocks.today()}
-        return self.get_paginated_response(TicketSerializer(page, many=True, context=context).data)
+        """A page is read as `.values()` rows and rendered from them: the model instances behind 50 rows cost more
+        than reading them (api.serializers.ModelSerializer.represent_rows)."""
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*TicketSerializer.columns))
+        serializer = TicketSerializer(context={**self.get_serializer_context(), "today": clocks.today()})
+        return self.get_paginated_response(serializer.represent_rows(rows))
 
 
 @extend_schema(tags=["tickets"])
