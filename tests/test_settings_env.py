@@ -110,3 +110,31 @@ def test_bulk_create_splits_what_exceeds_the_parameter_limit_of_server_bound_sta
     assert len(days) * len([f for f in CalendarDay._meta.concrete_fields if not f.primary_key]) > 65_535
     CalendarDay.objects.bulk_create(days)
     assert CalendarDay.objects.filter(date__lt=dt.date(1970, 1, 1)).count() == 25_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_timestamps_read_in_c_are_what_djangos_own_loader_reads():
+    import datetime as dt
+
+    from django.db import connection
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    from config.postgresql.base import TIMESTAMPTZ, CTimestamptzLoader
+
+    statement = (
+        "SELECT v FROM (VALUES (now()), (TIMESTAMPTZ '2026-02-16 23:59:59.999999+08'), "
+        "(TIMESTAMPTZ '1900-01-01 00:00:00+00'), (TIMESTAMPTZ '9999-12-31 23:59:59+00'), (NULL)) AS t(v)"
+    )
+    with connection.cursor() as ours:
+        loader = ours.connection.adapters.get_loader(TIMESTAMPTZ, 0)
+        assert issubclass(loader, CTimestamptzLoader) and loader.timezone is dt.timezone.utc
+        ours.execute(statement)
+        got = ours.fetchall()
+    with connection.cursor() as djangos:
+        register_tzloader(connection.timezone, djangos.cursor)
+        assert not issubclass(djangos.cursor.adapters.get_loader(TIMESTAMPTZ, 0), CTimestamptzLoader)
+        djangos.execute(statement)
+        expected = djangos.fetchall()
+    assert [(v, getattr(v, "tzinfo", None)) for (v,) in got] == [(v, getattr(v, "tzinfo", None)) for (v,) in expected]
+    assert got[1][0] == dt.datetime(2026, 2, 16, 15, 59, 59, 999999, tzinfo=dt.timezone.utc)
