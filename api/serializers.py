@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Callable, Iterable
 from functools import cache, cached_property
 from typing import Any
@@ -11,9 +12,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from api.inputs import transition_fields
 from tracker import selectors
@@ -204,7 +206,9 @@ def _is_column(model: type[models.Model], name: str) -> bool:
 
 def _converter(field: serializers.Field) -> Callable[[Any], Any]:
     """field.to_representation, or for a value from the database what it comes to: DRF's IntegerField gives
-    int(value), CharField str(value), BooleanField a bool as it is, and a primary key field the key."""
+    int(value), CharField str(value), BooleanField a bool as it is, a primary key field the key and an ISO 8601
+    DateField date.isoformat(). A DateTimeField is given the time zone it would look up for every value (the
+    request's: rows are rendered within the request)."""
     kind = type(field)
     if kind in (serializers.IntegerField, serializers.BigIntegerField):
         return int
@@ -214,6 +218,11 @@ def _converter(field: serializers.Field) -> Callable[[Any], Any]:
         return bool
     if kind is serializers.PrimaryKeyRelatedField and field.pk_field is None:
         return _same
+    if kind is serializers.DateField and str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601:
+        return dt.date.isoformat
+    if kind is serializers.DateTimeField and not hasattr(field, "timezone"):
+        field = copy.copy(field)
+        field.timezone = field.default_timezone()
     return field.to_representation
 
 
