@@ -128,7 +128,7 @@ def test_timestamps_read_in_c_are_what_djangos_own_loader_reads():
     )
     with connection.cursor() as ours:
         loader = ours.connection.adapters.get_loader(TIMESTAMPTZ, 0)
-        assert issubclass(loader, CTimestamptzLoader) and loader.timezone is dt.timezone.utc
+        assert issubclass(loader, CTimestamptzLoader) and loader.timezone is dt.UTC
         ours.execute(statement)
         got = ours.fetchall()
     with connection.cursor() as djangos:
@@ -137,4 +137,4 @@ def test_timestamps_read_in_c_are_what_djangos_own_loader_reads():
         djangos.execute(statement)
         expected = djangos.fetchall()
     assert [(v, getattr(v, "tzinfo", None)) for (v,) in got] == [(v, getattr(v, "tzinfo", None)) for (v,) in expected]
-    assert got[1][0] == dt.datetime(2026, 2, 16, 15, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    assert got[1][0] == dt.datetime(2026, 2, 16, 15, 59, 59, 999999, tzinfo=dt.UTC)

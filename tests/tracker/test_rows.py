@@ -59,3 +59,33 @@ def test_a_missing_row_is_none(world, django_assert_num_queries):
         assert TICKET_DETAIL.get(2**63) is None
         assert TICKET_DETAIL.get(-(2**63) - 1) is None
     assert Ticket.objects.filter(pk=2**63).first() is None
+
+
+def test_joined_values_reads_what_the_orm_values_read_for_any_queryset(world, django_assert_num_queries):
+    import pytest
+
+    from tracker.rows import JoinedValues
+
+    plain, accepted, explained = assorted_tickets(world)
+    world.ticket(unit=world.dept_b)
+    columns = ["number", "updated_at", "finding__appraisal", "finding__indicator__code", "explained_by__username", "id"]
+    rows = JoinedValues(Ticket, columns)
+    tickets = Ticket.objects.select_related("lead_unit")
+    for queryset in (
+        tickets.order_by("-id"),
+        tickets.order_by("due_on", "id")[1:3],
+        tickets.filter(lead_unit=world.dept_a, finding__indicator__code=world.indicator.code).order_by("pk"),
+        tickets.filter(explained_by__isnull=False).order_by("-number"),
+        tickets.none().order_by("id"),
+        tickets.filter(pk__in=[]).order_by("id"),
+    ):
+        expected = list(queryset.values(*columns))
+        with django_assert_num_queries(1 if expected else 0):
+            got = rows.read(queryset)
+        assert [{k: (v, type(v)) for k, v in row.items()} for row in got] == [
+            {k: (v, type(v)) for k, v in row.items()} for row in expected
+        ]
+    assert [row["explained_by__username"] for row in rows.read(tickets.order_by("id"))].count(None) == 3
+    assert list(rows.read(tickets.order_by("id"))[0]) == columns
+    with pytest.raises(ValueError, match="Finding"):
+        rows.read(Finding.objects.order_by("id"))
