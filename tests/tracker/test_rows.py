@@ -89,3 +89,111 @@ def test_joined_values_reads_what_the_orm_values_read_for_any_queryset(world, dj
     assert list(rows.read(tickets.order_by("id"))[0]) == columns
     with pytest.raises(ValueError, match="Finding"):
         rows.read(Finding.objects.order_by("id"))
+
+
+def _signals_during(model, block):
+    from django.db.models import signals
+
+    sent = []
+
+    def pre(sender, instance, update_fields, **kwargs):
+        sent.append(("pre_save", instance.pk, update_fields))
+
+    def post(sender, instance, created, update_fields, **kwargs):
+        sent.append(("post_save", instance.pk, created, update_fields))
+
+    signals.pre_save.connect(pre, sender=model)
+    signals.post_save.connect(post, sender=model)
+    try:
+        block()
+    finally:
+        signals.pre_save.disconnect(pre, sender=model)
+        signals.post_save.disconnect(post, sender=model)
+    return sent
+
+
+def test_update_row_writes_what_save_with_update_fields_writes(world, django_assert_num_queries):
+    import datetime as dt
+
+    from tracker.rows import update_row
+
+    ticket, twin = world.ticket(), world.ticket()
+    fields = ["measures", "target_date", "lead_unit_id", "version", "updated_at"]
+    for instance in (ticket, twin):
+        instance.measures, instance.target_date, instance.lead_unit = "排查", dt.date(2026, 12, 1), world.dept_b
+        instance.version += 1
+    before = ticket.updated_at
+
+    def written():
+        with django_assert_num_queries(1):
+            assert update_row(ticket, fields, where={"state": "assigned"}) is True
+
+    sent = _signals_during(Ticket, written)
+    twin.save(update_fields=fields)
+    assert sent == [("pre_save", ticket.pk, frozenset(fields)), ("post_save", ticket.pk, False, frozenset(fields))]
+    assert ticket.updated_at > before  # auto_now, as save gives it
+    stored, expected = Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=twin.pk)
+    own = ("id", "number", "finding_id", "created_at", "updated_at")
+    columns = [f.attname for f in Ticket._meta.concrete_fields if f.attname not in own]
+    assert values(stored, columns) == values(expected, columns)
+    assert stored.updated_at == ticket.updated_at
+    # A row that no longer matches is left alone, and no post_save is sent.
+    ticket.measures = "又改"
+    assert _signals_during(Ticket, lambda: update_row(ticket, ["measures"], where={"state": "closed"})) == [
+        ("pre_save", ticket.pk, frozenset({"measures"}))
+    ]
+    assert Ticket.objects.get(pk=ticket.pk).measures == "排查"
+
+
+def test_insert_row_writes_what_save_writes(world, django_assert_num_queries):
+    from tracker.models import EventKind, TicketEvent
+    from tracker.rows import insert_row
+
+    ticket = world.ticket()
+    made = [
+        TicketEvent(
+            ticket=ticket,
+            kind=EventKind.COMMENT,
+            actor=world.officer_a,
+            to_state="assigned",
+            version=1,
+            data={"a": [1, "二"]},
+        )
+        for _ in range(2)
+    ]
+
+    def written():
+        with django_assert_num_queries(1):
+            insert_row(made[0])
+
+    sent = _signals_during(TicketEvent, written)
+    made[1].save()
+    assert made[0].pk is not None and made[0].pk != made[1].pk
+    assert sent == [("pre_save", None, None), ("post_save", made[0].pk, True, None)]
+    columns = [f.attname for f in TicketEvent._meta.concrete_fields if f.attname not in ("id", "created_at")]
+    stored = TicketEvent.objects.get(pk=made[0].pk)
+    assert values(stored, columns) == values(TicketEvent.objects.get(pk=made[1].pk), columns)
+    assert stored.created_at == made[0].created_at is not None  # auto_now_add, as save gives it
+
+
+def test_a_transition_on_a_row_whose_state_changed_underneath_is_refused(world, monkeypatch):
+    import pytest
+    from django.db import transaction
+    from django_fsm import ConcurrentTransition
+
+    from tests.factories import plan_kwargs
+    from tracker import services
+    from tracker.services import tickets
+
+    ticket = world.ticket()
+    lock = tickets.lock_ticket
+
+    def lock_then_lose_the_state(ticket_id):
+        locked = lock(ticket_id)
+        Ticket.objects.filter(pk=ticket_id).update(state="withdrawn")  # what no writer could do past the lock
+        return locked
+
+    monkeypatch.setattr(tickets, "lock_ticket", lock_then_lose_the_state)
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        services.ticket_accept(ticket=ticket, actor=world.officer_a, version=1, **plan_kwargs(ticket))
+    assert Ticket.objects.get(pk=ticket.pk).state == "assigned"

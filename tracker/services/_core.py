@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 
 from tracker.errors import Forbidden, StaleVersion
 from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
 from tracker.permissions import roles_on
-from tracker.rows import JoinedRow
+from tracker.rows import JoinedRow, insert_row, update_row
 from workflows import clocks
 from workflows.models import Policy
 
@@ -109,11 +110,19 @@ def record(
     if bump:
         ticket.version += 1
         ticket.updated_at = timezone.now()
-        ticket.save(
-            update_fields=changed_fields(ticket) if update_fields is None else [*update_fields, "version", "updated_at"]
-        )
+        read = getattr(ticket, "_zg_read", None)
+        if update_fields is not None:
+            ticket.save(update_fields=[*update_fields, "version", "updated_at"])
+        elif read is None:
+            ticket.save()
+        else:
+            # A ticket from lock_ticket: its row is locked and its UPDATE written out (tracker.rows.update_row),
+            # still matching the state it was read in, as django-fsm's ConcurrentTransitionMixin does.
+            if not update_row(ticket, changed_fields(ticket), where={"state": read["state"]}):
+                raise ConcurrentTransition(f"ticket {ticket.pk} is no longer {read['state']}")
+            ticket._update_initial_state()
         ticket._zg_read = _column_values(ticket)  # type: ignore[attr-defined]
-    return TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -122,3 +131,5 @@ def record(
         version=ticket.version,
         data=data or {},
     )
+    insert_row(event)
+    return event
