@@ -6,12 +6,9 @@ members of: a supervisor of the city supervises every county and department unde
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
 from typing import TYPE_CHECKING
 
 import rules
-from django.db.models import Q
 
 from workflows.machine import Role
 
@@ -66,10 +63,20 @@ def units_overseen_by(user: AbstractBaseUser) -> list[int]:
 
 
 def _read_subtrees(paths: list[str]) -> list[int]:
+    """Written out, as the memberships are: through the ORM this read was a tenth of a supervisor's ledger page."""
+    from django.db import connections, router
+
     from tracker.models import Unit
 
-    within = reduce(or_, (Q(path__startswith=path) for path in paths))
-    return list(Unit.objects.filter(within).order_by("pk").values_list("pk", flat=True))
+    connection = connections[router.db_for_read(Unit)]
+    starts_with = connection.operators["startswith"] % "%s"  # the backend's LIKE, with its escape character
+    within = " OR ".join([f"path {starts_with}"] * len(paths))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id FROM "{Unit._meta.db_table}" WHERE {within} ORDER BY id',
+            [f"{connection.ops.prep_for_like_query(path)}%" for path in paths],
+        )
+        return [unit_id for (unit_id,) in cursor.fetchall()]
 
 
 def forget_memberships(user: AbstractBaseUser) -> None:
