@@ -109,12 +109,13 @@ class ModelSerializer(serializers.ModelSerializer):
         return field
 
     def represent_rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """What `many=True` gives for the instances that `queryset.values(*self.columns)` read these rows from, built
-        from the rows: no model instances, and each column's value converted as its field would. A serializer
-        that renders from rows declares `columns`: every column its fields show, with the primary key of each
-        nested row, and whatever the fields that read an object (properties, method fields) read."""
+        """What `many=True` gives for the instances these rows were read from, built from the rows (as
+        `queryset.values(*self.columns)` or tracker.rows.JoinedValues gives them): no model instances, and each
+        column's value converted as its field would. A serializer that renders from rows declares `columns`: every
+        column its fields show, with the primary key of each nested row, and whatever the fields that read an
+        object (properties, method fields) read."""
         plan = _RowPlan(self, "")
-        build = _row_objects(type(self).Meta.model, self.columns) if plan.reads_objects else None
+        build = _row_objects(type(self).Meta.model, tuple(self.columns)) if plan.reads_objects else None
         return [plan.render(row, build(row) if build else None) for row in rows]
 
 
@@ -151,49 +152,58 @@ def _copy(field: serializers.Field) -> serializers.Field:
 
 class _RowPlan:
     """How a serializer renders one `.values()` row: each field a column (converted as the field would), a nested
-    serializer over the columns under its prefix, or, for what no column holds, the field itself on an object that
-    stands in for the instance (_row_objects)."""
+    serializer over the columns under its prefix, or, for what no column holds, an attribute or the field itself
+    read from an object that stands in for the instance (_row_objects). The fields are grouped by kind and put back
+    in the serializer's order by the dict they fill."""
 
     def __init__(self, serializer: ModelSerializer, prefix: str) -> None:
         model = serializer.Meta.model
-        self.steps: list[tuple[str, Any, ...]] = []
-        for name, _attribute, field in serializer._reading_plan:
+        self.names: list[str] = []
+        self.columns: list[tuple[str, str, Callable[[Any], Any] | None]] = []  # name, key, conversion
+        self.nested: list[tuple[str, str, _RowPlan, str]] = []  # name, key of the nested row's pk, plan, attribute
+        self.attributes: list[tuple[str, str, serializers.Field, Callable[[Any], Any] | None]] = []
+        self.fields: list[tuple[str, serializers.Field]] = []
+        for name, attribute, field in serializer._reading_plan:
+            self.names.append(name)
             source = field.source_attrs[0] if len(field.source_attrs) == 1 else None
             if source is not None and type(field) in _VALUE_ONLY and _is_column(model, source):
-                self.steps.append((name, _COLUMN, prefix + source, _converter(field)))
+                self.columns.append((name, prefix + source, _converter(field)))
             elif source is not None and isinstance(field, ModelSerializer) and _is_column(model, source):
                 nested = f"{prefix}{source}__"
-                key = nested + field.Meta.model._meta.pk.name
-                self.steps.append((name, _NESTED, key, _RowPlan(field, nested), source))
+                self.nested.append((name, nested + field.Meta.model._meta.pk.name, _RowPlan(field, nested), source))
+            elif attribute is not None and type(field) in _VALUE_ONLY:  # a property, say
+                self.attributes.append((name, attribute, field, _converter(field)))
             else:
-                self.steps.append((name, _OBJECT, field))
-        self.reads_objects = any(
-            step[1] is _OBJECT or (step[1] is _NESTED and step[3].reads_objects) for step in self.steps
+                self.fields.append((name, field))
+        self.reads_objects = bool(self.attributes or self.fields) or any(
+            plan.reads_objects for *_, plan, _ in self.nested
         )
 
     def render(self, row: dict[str, Any], instance: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for step in self.steps:
-            name, kind = step[0], step[1]
-            if kind is _COLUMN:
-                value = row[step[2]]
-                out[name] = None if value is None else step[3](value)
-            elif kind is _NESTED:
-                if row[step[2]] is None:
-                    out[name] = None
-                else:
-                    out[name] = step[3].render(row, None if instance is None else getattr(instance, step[4]))
-            else:  # as DRF's loop does
-                field = step[2]
-                try:
-                    value = field.get_attribute(instance)
-                except SkipField:
-                    continue
-                out[name] = None if value is None else field.to_representation(value)
+        out = dict.fromkeys(self.names)
+        for name, key, convert in self.columns:
+            value = row[key]
+            if value is not None:
+                out[name] = value if convert is None else convert(value)
+        for name, key, plan, attribute in self.nested:
+            if row[key] is not None:
+                related = getattr(instance, attribute) if plan.reads_objects and instance is not None else None
+                out[name] = plan.render(row, related)
+        for name, attribute, field, convert in self.attributes:
+            value = getattr(instance, attribute)
+            if callable(value):  # a method: DRF's way calls it
+                value = field.get_attribute(instance)
+            if value is not None:
+                out[name] = field.to_representation(value) if convert is None else convert(value)
+        for name, field in self.fields:  # as DRF's loop does
+            try:
+                value = field.get_attribute(instance)
+            except SkipField:
+                del out[name]
+                continue
+            if value is not None:
+                out[name] = field.to_representation(value)
         return out
-
-
-_COLUMN, _NESTED, _OBJECT = object(), object(), object()
 
 
 def _is_column(model: type[models.Model], name: str) -> bool:
@@ -204,11 +214,11 @@ def _is_column(model: type[models.Model], name: str) -> bool:
     return field.concrete and not field.many_to_many
 
 
-def _converter(field: serializers.Field) -> Callable[[Any], Any]:
-    """field.to_representation, or for a value from the database what it comes to: DRF's IntegerField gives
-    int(value), CharField str(value), BooleanField a bool as it is, a primary key field the key and an ISO 8601
-    DateField date.isoformat(). A DateTimeField is given the time zone it would look up for every value (the
-    request's: rows are rendered within the request)."""
+def _converter(field: serializers.Field) -> Callable[[Any], Any] | None:
+    """field.to_representation, or what it comes to for a value from the database, None where that is the value
+    itself: DRF's IntegerField gives int(value), CharField str(value), BooleanField a bool as it is, a primary key
+    field the key, an ISO 8601 DateField date.isoformat(). A DateTimeField is given the time zone it would look up
+    for every value (the request's: rows are rendered within the request)."""
     kind = type(field)
     if kind in (serializers.IntegerField, serializers.BigIntegerField):
         return int
@@ -217,7 +227,7 @@ def _converter(field: serializers.Field) -> Callable[[Any], Any]:
     if kind is serializers.BooleanField:
         return bool
     if kind is serializers.PrimaryKeyRelatedField and field.pk_field is None:
-        return _same
+        return None
     if kind is serializers.DateField and str(getattr(field, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601:
         return dt.date.isoformat
     if kind is serializers.DateTimeField and not hasattr(field, "timezone"):
@@ -226,15 +236,13 @@ def _converter(field: serializers.Field) -> Callable[[Any], Any]:
     return field.to_representation
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _row_objects(model: type[models.Model], columns: Iterable[str]) -> Callable[[dict[str, Any]], Any]:
-    """A function that turns a `.values(*columns)` row into objects standing in for the instances it was read from:
-    the row's columns as attributes (a foreign key's under its attname, as on the model), the related rows
-    as objects of their own (None where the key is null), and the models' properties (`ticket.is_open`)."""
-    levels: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+@cache
+def _row_objects(model: type[models.Model], columns: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    """A function that turns a `.values(*columns)` row into an object standing in for the instance it was read
+    from: the row's columns as attributes (a foreign key's under its attname, as on the model), the model's
+    properties (`ticket.is_open`), and each related row as an object of its own, built when first read (None where
+    the key is null)."""
+    levels: dict[tuple[str, ...], list[tuple[str, str]]] = {(): []}
     models_at: dict[tuple[str, ...], type[models.Model]] = {(): model}
     for column in columns:
         *path, name = column.split("__")
@@ -243,33 +251,47 @@ def _row_objects(model: type[models.Model], columns: Iterable[str]) -> Callable[
             here = here._meta.get_field(step).related_model
             models_at[tuple(path[: depth + 1])] = here
             levels.setdefault(tuple(path[: depth + 1]), [])
-        levels.setdefault(tuple(path), []).append((column, here._meta.get_field(name).attname))
-    order = sorted(levels, key=len)
+        levels[tuple(path)].append((column, here._meta.get_field(name).attname))
+    classes: dict[tuple[str, ...], type[_RowObject]] = {}
+    for path in sorted(levels, key=len, reverse=True):  # the related rows' classes first
+        here = models_at[path]
+        children = {
+            child[-1]: (classes[child], f"{'__'.join(child)}__{models_at[child]._meta.pk.attname}")
+            for child in levels
+            if len(child) == len(path) + 1 and child[: len(path)] == path
+        }
+        namespace = {"_columns": levels[path], "_children": children}
+        classes[path] = type(f"{here.__name__}Row", (_row_class(here),), namespace)
+    return classes[()].from_row
 
-    def build(row: dict[str, Any]) -> Any:
-        objects: dict[tuple[str, ...], Any] = {}
-        for path in order:
-            parent = objects.get(path[:-1]) if path else None
-            if path and parent is None:
-                objects[path] = None
-                continue
-            kind = models_at[path]
-            obj = _row_class(kind)()
-            obj.__dict__.update({attname: row[column] for column, attname in levels[path]})
-            pk = kind._meta.pk.attname
-            if path and obj.__dict__.get(pk, True) is None:
-                obj = None
-            objects[path] = obj
-            if path:
-                setattr(parent, path[-1], obj)
-        return objects[()]
 
-    return build
+class _RowObject:
+    """What _row_objects' classes share: the columns they carry and their related rows, built on first use."""
+
+    _columns: list[tuple[str, str]] = []
+    _children: dict[str, tuple[type[_RowObject], str]] = {}
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _RowObject:
+        obj = cls()
+        obj.__dict__.update({attname: row[column] for column, attname in cls._columns})
+        obj.__dict__["_row"] = row
+        return obj
+
+    def __getattr__(self, name: str) -> Any:
+        child = self._children.get(name)
+        if child is None:
+            raise AttributeError(name)
+        kind, key = child
+        row = self.__dict__["_row"]
+        related = None if key in row and row[key] is None else kind.from_row(row)
+        self.__dict__[name] = related
+        return related
 
 
 @cache
-def _row_class(model: type[models.Model]) -> type:
-    """A plain class carrying the model's properties, for _row_objects."""
+def _row_class(model: type[models.Model]) -> type[_RowObject]:
+    """A _RowObject class carrying the model's properties."""
     namespace = {
         name: value
         for klass in reversed(model.__mro__)
@@ -278,7 +300,7 @@ def _row_class(model: type[models.Model]) -> type:
         if isinstance(value, property)
     }
     namespace["pk"] = property(lambda obj: getattr(obj, model._meta.pk.attname))
-    return type(f"{model.__name__}Row", (), namespace)
+    return type(f"{model.__name__}Properties", (_RowObject,), namespace)
 
 
 def _plain(field: serializers.Field) -> bool:
@@ -448,8 +470,8 @@ class TicketSerializer(ModelSerializer):
         ]
 
     # The columns a page of the ledger reads (represent_rows): the fields above, through the nested serializers, and
-    # what `paused` and the warning colour are computed from (selectors.ticket_warning). Leaving one out would cost
-    # a query per row, which the ledger's query-count test catches.
+    # what `paused` and the warning colour are computed from (selectors.ticket_warning). A page missing one fails,
+    # which the ledger's representation test catches.
     columns = (
         *("id", "number", "state", "version", "rectification_class", "responsible_person", "progress", "listed"),
         *("assigned_on", "due_on", "stage_started_on", "stage_deadline", "paused_workdays_left", "published_on"),
