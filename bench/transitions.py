@@ -56,7 +56,7 @@ ROUNDS = 3
 MIN_ROUND_SECONDS = 3.0
 WARMUP = 20  # accepts per worker before the clock starts: imports, translations, connection
 # First guesses of the rate (per second) a block must cover; a block that runs out is doubled and run again.
-GUESS = {"service": 400.0, "pgbench": 1500.0}
+GUESS = {"service": 900.0, "pgbench": 1500.0}
 
 
 def run(ctx: Context) -> None:
