@@ -50,7 +50,7 @@ def _fires(*roles: Role, label: str) -> dict[str, object]:
 class RectificationMachine(ConcurrentTransitionMixin, models.Model):
     """Abstract model carrying the workflow state; the ticket model inherits it."""
 
-    state = FSMField(_("state"), default=S.ASSIGNED, choices=TicketState.choices, protected=True, db_index=True)
+    state = FSMField(_("state"), default=S.ASSIGNED, choices=TicketState.choices, protected=True)
 
     class Meta:
         abstract = True
