@@ -55,7 +55,7 @@ def test_officer_sees_the_ledger_opens_a_ticket_and_switches_to_english(world, l
     page.select_option("select[name=language]", "en")
     page.wait_for_load_state()
     assert "Rectifying" in page.inner_text("h1")
-    page.screenshot(path=str(_artifact("ticket-detail-en.png")))
+    _keep_screenshot(page, "ticket-detail-en.png")
 
 
 def test_another_units_ticket_is_not_found_in_the_browser(world, live_server, browser):
@@ -67,9 +67,17 @@ def test_another_units_ticket_is_not_found_in_the_browser(world, live_server, br
     assert response.status == 404
 
 
-def _artifact(name: str):
+def _keep_screenshot(page, name: str) -> None:
+    """A picture of the page for a person to look at, not a check: Chromium once refused to capture one on a busy
+    machine ("Unable to capture screenshot") after every assertion had passed, so a refusal is a warning."""
+    import warnings
+
     from django.conf import settings
+    from playwright.sync_api import Error
 
     path = settings.VAR_DIR / "test-artifacts"
     path.mkdir(parents=True, exist_ok=True)
-    return path / name
+    try:
+        page.screenshot(path=str(path / name))
+    except Error as refusal:
+        warnings.warn(f"no screenshot {name}: {refusal.message}", stacklevel=2)
