@@ -35,6 +35,7 @@ from tracker.models import (
     Unit,
 )
 from tracker.permissions import is_admin
+from tracker.rows import column_levels
 from workflows import clocks
 from workflows.models import Policy
 
@@ -242,25 +243,16 @@ def _row_objects(model: type[models.Model], columns: tuple[str, ...]) -> Callabl
     from: the row's columns as attributes (a foreign key's under its attname, as on the model), the model's
     properties (`ticket.is_open`), and each related row as an object of its own, built when first read (None where
     the key is null)."""
-    levels: dict[tuple[str, ...], list[tuple[str, str]]] = {(): []}
-    models_at: dict[tuple[str, ...], type[models.Model]] = {(): model}
-    for column in columns:
-        *path, name = column.split("__")
-        here = model
-        for depth, step in enumerate(path):
-            here = here._meta.get_field(step).related_model
-            models_at[tuple(path[: depth + 1])] = here
-            levels.setdefault(tuple(path[: depth + 1]), [])
-        levels[tuple(path)].append((column, here._meta.get_field(name).attname))
+    levels = column_levels(model, columns)
     classes: dict[tuple[str, ...], type[_RowObject]] = {}
     for path in sorted(levels, key=len, reverse=True):  # the related rows' classes first
-        here = models_at[path]
+        here, pairs = levels[path]
         children = {
-            child[-1]: (classes[child], f"{'__'.join(child)}__{models_at[child]._meta.pk.attname}")
+            child[-1]: (classes[child], f"{'__'.join(child)}__{levels[child][0]._meta.pk.attname}")
             for child in levels
             if len(child) == len(path) + 1 and child[: len(path)] == path
         }
-        namespace = {"_columns": levels[path], "_children": children}
+        namespace = {"_columns": [(column, field.attname) for column, field in pairs], "_children": children}
         classes[path] = type(f"{here.__name__}Row", (_row_class(here),), namespace)
     return classes[()].from_row
 

@@ -138,6 +138,23 @@ class JoinedRow:
         return main
 
 
+def column_levels(
+    model: type[models.Model], columns: Sequence[str]
+) -> dict[tuple[str, ...], tuple[type[models.Model], list[tuple[str, models.Field]]]]:
+    """`.values()` column names (`"finding__indicator__code"`) grouped by the relations they go through: for each
+    path (`()` for the model itself, `("finding", "indicator")`) the model there and its (column, field) pairs. Every
+    path's parents are present and come before it."""
+    levels: dict[tuple[str, ...], tuple[type[models.Model], list[tuple[str, models.Field]]]] = {(): (model, [])}
+    for column in columns:
+        *path, name = column.split("__")
+        here = model
+        for depth, step in enumerate(path, start=1):
+            here = here._meta.get_field(step).related_model
+            levels.setdefault(tuple(path[:depth]), (here, []))
+        levels[tuple(path)][1].append((column, here._meta.get_field(name)))
+    return levels
+
+
 class JoinedValues:
     """`JoinedValues(Ticket, ["number", "lead_unit__name"])` reads for a queryset of tickets what its
     `.values("number", "lead_unit__name")` would read, through a statement written once. The ORM compiles only the
@@ -154,14 +171,10 @@ class JoinedValues:
     @cached_property
     def _plan(self) -> tuple[list[_Part], str, list[int]]:
         """The statement's parts, its SELECT … FROM, and where each of `columns` sits in a row."""
-        chosen: dict[str, list[str]] = {"": []}
-        for column in self.columns:
-            *path, name = column.split("__")
-            for depth in range(1, len(path) + 1):
-                chosen.setdefault("__".join(path[:depth]), [])
-            chosen["__".join(path)].append(name)
-        main = [self.model._meta.get_field(name) for name in chosen.pop("")]
-        parts, source = _joined(self.model, main, chosen)
+        levels = column_levels(self.model, self.columns)
+        main = [field for _column, field in levels.pop(())[1]]
+        related = {"__".join(path): [field.name for _column, field in pairs] for path, (_, pairs) in levels.items()}
+        parts, source = _joined(self.model, main, related)
         order = [(part.path, field.name) for part in parts for field in part.fields]
         positions = [order.index(tuple(column.rpartition("__")[::2])) for column in self.columns]
         if len(set(positions)) != len(positions):
