@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tracker",
     "notifications",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
