@@ -330,7 +330,7 @@ def seed(password: str) -> bool:
 def _units() -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for code, name, kind, parent in UNITS:
-        units[code] = services.unit_create(name=name, code=code, kind=kind, parent=units.get(parent))
+        units[code] = services.unit_create(name=name, code=code, kind=kind, parent=units[parent] if parent else None)
     return units
 
 

@@ -7,9 +7,10 @@ What a transition needs (a plan, evidence, a reason) is checked by the tracker s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -35,7 +36,7 @@ S = TicketState
 OPEN_STATES = (S.ASSIGNED, S.RECTIFYING, S.EXPLAINED, S.VERIFIED)
 
 # Who must act in each open state; the stage's clock alerts this role when it runs out.
-STAGE_OWNER = {
+STAGE_OWNER: dict[str, Role] = {
     S.ASSIGNED: Role.OFFICER,
     S.RECTIFYING: Role.OFFICER,
     S.EXPLAINED: Role.ASSESSOR,
@@ -43,7 +44,7 @@ STAGE_OWNER = {
 }
 
 
-def _fires(*roles: Role, label: str) -> dict[str, object]:
+def _fires(*roles: Role, label: str | Promise) -> dict[str, object]:
     return {"roles": tuple(roles), "label": label}
 
 
@@ -60,7 +61,7 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
         """django-fsm scans every field of the model for state fields on each instance it builds (it remembers
         the state as read, to refuse a concurrent transition); this machine has one, and a ledger page builds
         fifty tickets."""
-        return (self._meta.get_field("state"),)
+        return (cast(FSMField, self._meta.get_field("state")),)
 
     @transition(
         state,
