@@ -158,7 +158,8 @@ def _derive_events(planner: Planner, events: list[TicketEvent]) -> None:
 
 def _bring_report_clocks_forward(planner: Planner, tickets: list[Ticket]) -> None:
     """A long-term ticket's next progress report may fall before its stage clock's next rung, which is all the
-    tracker services schedule: move next_action_at earlier when it does (never later)."""
+    tracker services schedule: when the schedule computed over both clocks is earlier than the stored one, write it
+    (never later: a later moment is the sweep's to write, after it has said what is due)."""
     reporting = [(t, p) for t in tickets if t.state in REPORTING_STATES and (p := _policy(t)).reporting_cycle_days]
     if not reporting:
         return
