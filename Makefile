@@ -1,7 +1,7 @@
 # Zhenggai: `make demo` runs the product on its embedded defaults; `make test` runs the suite; `make lint` checks it.
 SHELL := /bin/bash
 PORT ?= 8000
-MYPY_PATHS := workflows notifications demo
+MYPY_PATHS := tracker workflows notifications demo
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,9 +14,15 @@ from tracker.errors import NotFound
 from workflows import clocks
 from workflows.machine import TicketState, as_mermaid
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    class AuthenticatedRequest(HttpRequest):
+        user: User  # what login_required lets through
+
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     tickets = selectors.tickets_visible_to(request.user).order_by("stage_deadline", "id")
     if state in TicketState.values:
@@ -31,7 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedRequest, ticket_id: int) -> HttpResponse:
     try:
         ticket = selectors.ticket_get(request.user, ticket_id)
     except NotFound:
