@@ -1,4 +1,6 @@
-"""Query filters of the list endpoints. Bad values are 400s with field errors (django-filter raises them)."""
+"""Query filters of the list endpoints. A value a filter cannot read is a 400 naming the parameter (django-filter
+raises it): an id outside the key's range (tracker.bounds), a choice not offered, a date that is not one, and a
+boolean other than true/false/1/0 (django-filter's own boolean filter would read "maybe" as "not given")."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from tracker import bounds
 from tracker.models import (
     Dimension,
     ExtensionRequest,
@@ -28,7 +31,7 @@ from workflows import clocks
 from workflows.machine import TicketState
 from workflows.models import RectificationClass, Severity
 
-MAX_ID = 2**63 - 1
+MAX_ID = bounds.key_range(Ticket)[1]
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -40,6 +43,32 @@ class IdFilter(filters.NumberFilter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, any case); an empty value filters nothing; anything else is refused."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Enter true or false.")}
+    _values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
 
 
@@ -85,8 +114,8 @@ class TicketFilter(FilterSet):
     indicator = IdFilter(field_name="finding__indicator_id")
     dimension = filters.ChoiceFilter(field_name="finding__indicator__dimension", choices=Dimension.choices)
     warning = filters.ChoiceFilter(choices=clocks.Warning.choices, method="filter_warning")
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text=_("true: the running stage clock has passed."))
-    listed = filters.BooleanFilter()
+    overdue = BooleanFilter(method="filter_overdue", help_text=_("true: the running stage clock has passed."))
+    listed = BooleanFilter()
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
     q = SearchFilter(help_text=_("Text in the number, finding or document number."))
@@ -126,7 +155,7 @@ class FindingFilter(FilterSet):
     indicator = IdFilter(field_name="indicator_id")
     unit = IdFilter(field_name="unit_id")
     severity = filters.ChoiceFilter(choices=Severity.choices)
-    recurring = filters.BooleanFilter()
+    recurring = BooleanFilter()
 
     class Meta:
         model = Finding
@@ -162,7 +191,7 @@ class UnitFilter(FilterSet):
 class IndicatorFilter(FilterSet):
     appraisal = IdFilter(field_name="appraisal_id")
     dimension = filters.ChoiceFilter(choices=Dimension.choices)
-    is_key = filters.BooleanFilter()
+    is_key = BooleanFilter()
 
     class Meta:
         model = Indicator
