@@ -4,6 +4,7 @@ without touching the shared server. PostgreSQL refuses to run as root, so as roo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -57,8 +58,6 @@ class Cluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # not running
         shutil.rmtree(self.root, ignore_errors=True)
