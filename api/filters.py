@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from tracker import bounds
 from tracker.models import (
@@ -32,6 +33,7 @@ from workflows.machine import TicketState
 from workflows.models import RectificationClass, Severity
 
 MAX_ID = bounds.key_range(Ticket)[1]
+EMPTY_VALUE = _("Give a value, or leave the parameter out.")
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -72,6 +74,19 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+def read_boolean(params: Any, name: str) -> bool | None:
+    """A boolean query parameter read outside a FilterSet, as strictly as BooleanFilter: None when it is absent."""
+    if name not in params:
+        return None
+    try:
+        value = StrictBooleanField().clean(params.get(name))
+    except forms.ValidationError as error:
+        raise serializers.ValidationError({name: error.messages}) from None
+    if value is None:
+        raise serializers.ValidationError({name: [str(EMPTY_VALUE)]})
+    return value
+
+
 class SearchFilter(filters.CharFilter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("max_length", 200)
@@ -100,6 +115,23 @@ class FilterSet(filters.FilterSet):
                 if any(key == name or key.startswith(f"{name}_") for key in keys)
             }
         super().__init__(data, queryset, request=request, prefix=prefix)
+
+    def get_form_class(self) -> type[forms.Form]:
+        """The form, refusing an empty value for a filter that reads a typed one (an id, a choice, a date, a
+        boolean): `?due_before=` is not a date, and ignoring it would answer as if it had not been sent."""
+        typed = [name for name, declared in self.filters.items() if not isinstance(declared, filters.CharFilter)]
+
+        class Form(super().get_form_class()):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                for name in typed:
+                    key = self.add_prefix(name)
+                    values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data.get(key)]
+                    if key in self.data and "" in values and name not in self.errors:
+                        self.add_error(name, forms.ValidationError(EMPTY_VALUE, code="required"))
+                return cleaned
+
+        return Form
 
 
 class TicketFilter(FilterSet):

@@ -206,10 +206,29 @@ def test_a_filter_refuses_a_value_it_cannot_read(world, url, params):
 def test_boolean_filters_read_true_false_one_and_zero(world):
     ticket = world.ticket()
     client = token_client(world.supervisor)
-    for value, ids in [("true", []), ("TRUE", []), ("0", [ticket.pk]), ("false", [ticket.pk]), ("", [ticket.pk])]:
+    for value, ids in [("true", []), ("TRUE", []), ("0", [ticket.pk]), ("false", [ticket.pk])]:
         response = client.get("/api/v1/tickets/", {"overdue": value})
         assert response.status_code == 200, (value, response.content)
         assert [row["id"] for row in response.json()["results"]] == ids, value
+
+
+@pytest.mark.parametrize(
+    "query", ["overdue=", "due_before=", "state=", "state=assigned&state=", "unit=", "severity=", "class="]
+)
+def test_an_empty_value_for_a_typed_filter_is_refused_not_ignored(world, query):
+    world.ticket()
+    response = token_client(world.supervisor).get(f"/api/v1/tickets/?{query}")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == [query.split("=")[0]]
+    assert token_client(world.supervisor).get("/api/v1/tickets/?q=").status_code == 200  # text may be empty
+
+
+@pytest.mark.parametrize(("value", "status"), [("true", 200), ("0", 200), ("maybe", 400), ("", 400)])
+def test_the_inbox_reads_its_unread_filter_as_strictly(world, value, status):
+    response = token_client(world.officer_a).get("/api/v1/notifications/", {"unread": value})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert list(response.json()["errors"]) == ["unread"]
 
 
 # --- errors in both languages ------------------------------------------------------------------------------------
