@@ -132,7 +132,7 @@ def test_a_far_deadline_cannot_make_a_ticket_immovable(world):
 def test_an_extension_pending_to_a_far_date_is_answered_not_left_pending(world):
     ticket = drive(world, world.ticket(), TicketState.RECTIFYING)
     pending = services.extension_request(
-        ticket=ticket, actor=world.officer_a, requested_deadline=dt.date(9999, 12, 31), reason="r"
+        ticket_id=ticket.pk, actor=world.officer_a, requested_deadline=dt.date(9999, 12, 31), reason="r"
     )
     client = token_client(world.supervisor)
     approve = client.post(f"/api/v1/extension-requests/{pending.pk}/decision/", {"approve": True}, format="json")

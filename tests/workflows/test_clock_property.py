@@ -156,20 +156,20 @@ def test_the_deadline_equals_the_one_recomputed_from_the_events(
             ticket = Ticket.objects.get(pk=ticket.pk)
             target = {**plan_kwargs(ticket), "target_date": max(day, ticket.due_on)}
             with contextlib.suppress(ServiceError):  # e.g. a deadline already past: it wrote no event
-                services.ticket_accept(ticket=ticket, actor=world.officer_a, version=ticket.version, **target)
+                services.ticket_accept(ticket_id=ticket.pk, actor=world.officer_a, version=ticket.version, **target)
     for gap, action, more in steps:
         day += dt.timedelta(days=gap)
         ticket = Ticket.objects.get(pk=ticket.pk)
         with at(day):
             try:
                 if action == "pause":
-                    request = services.pause_request(ticket=ticket, actor=world.officer_a, reason="等待评审")
+                    request = services.pause_request(ticket_id=ticket.pk, actor=world.officer_a, reason="等待评审")
                     services.pause_decide(request=request, actor=world.supervisor, approve=True)
                 elif action == "resume":
-                    services.clock_resume(ticket=ticket, actor=world.officer_a)
+                    services.clock_resume(ticket_id=ticket.pk, actor=world.officer_a)
                 elif action == "extend":
                     request = services.extension_request(
-                        ticket=ticket,
+                        ticket_id=ticket.pk,
                         actor=world.officer_a,
                         requested_deadline=ref.add(ticket.due_on, more),
                         reason="设备到货延迟",
