@@ -91,13 +91,16 @@ def warning(
         return None
     if on > deadline:
         return Warning.RED
-    if calendar.workdays_between(on, deadline) <= policy.yellow_days:
-        return Warning.YELLOW
-    behind = (
-        progress is not None
-        and started_on is not None
-        and scheduled_progress(started_on, deadline, on) - progress > policy.progress_tolerance
-    )
+    try:
+        if calendar.workdays_between(on, deadline) <= policy.yellow_days:
+            return Warning.YELLOW
+        behind = (
+            progress is not None
+            and started_on is not None
+            and scheduled_progress(started_on, deadline, on) - progress > policy.progress_tolerance
+        )
+    except calendar.OutOfRange:  # a deadline beyond what the calendar serves is neither near nor behind
+        return Warning.GREEN
     if behind:
         return Warning.YELLOW
     return Warning.GREEN

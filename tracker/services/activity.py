@@ -26,6 +26,7 @@ from tracker.models import (
     Rating,
     RequestState,
     Ticket,
+    TicketEvent,
 )
 from tracker.permissions import UNIT_ROLES
 from tracker.services._core import (
@@ -271,17 +272,38 @@ def pause_decide(*, request: PauseRequest, actor: User, approve: bool, reason: s
             today = clocks.today()
             left = max(0, calendar.workdays_between(today, t.stage_deadline))
             request.paused_on, request.workdays_left = today, left
+            deadline = str(t.stage_deadline)
             t.paused_workdays_left, t.stage_deadline, t.next_action_at = left, None, None
         request.save()
-        record(
-            t,
-            kind=EventKind.PAUSE_DECIDED,
-            actor=actor,
-            fields=CLOCK_FIELDS,
-            from_state=t.state,
-            data={"request": request.pk, "approved": approve, "workdays_left": request.workdays_left},
-        )
+        data = {"request": request.pk, "approved": approve, "workdays_left": request.workdays_left}
+        if approve:
+            data["stage_deadline"] = deadline  # given back as it was by a resume that stopped no working time
+        record(t, kind=EventKind.PAUSE_DECIDED, actor=actor, fields=CLOCK_FIELDS, from_state=t.state, data=data)
     return request
+
+
+def _deadline_after_pause(t: Ticket, today: dt.date) -> dt.date:
+    """The stage deadline once the running pause ends today.
+
+    The stage gets back the working days it had left when paused, counted from today. Two cases need the deadline
+    itself rather than the count: a pause that stopped no working time (resumed the same day, or over days off)
+    gives back exactly the deadline it took, even one on a day off, which counting forward would move to a working
+    day; and a rectification deadline extended during the pause (due_on moved) counts from the new one.
+    """
+    paused_on = (
+        PauseRequest.objects.filter(ticket=t, state=RequestState.APPROVED).values_list("paused_on", flat=True).first()
+    )
+    if t.state == TicketState.RECTIFYING:
+        before: dt.date | None = t.due_on
+    else:
+        event = TicketEvent.objects.filter(ticket=t, kind=EventKind.PAUSE_DECIDED).order_by("-id").first()
+        saved = event.data.get("stage_deadline") if event else None
+        before = dt.date.fromisoformat(saved) if saved else None
+    if paused_on is None or before is None:  # a pause recorded before the deadline was kept with it
+        return calendar.add_workdays(today, t.paused_workdays_left or 0)
+    if calendar.workdays_between(paused_on, today) <= 0:
+        return before
+    return calendar.add_workdays(today, max(0, calendar.workdays_between(paused_on, before)))
 
 
 def clock_resume(*, ticket_id: int, actor: User, version: int | None = None) -> Ticket:
@@ -293,7 +315,7 @@ def clock_resume(*, ticket_id: int, actor: User, version: int | None = None) -> 
         if not t.is_paused:
             raise Conflict(_("The ticket's clock is not paused."), ticket=t)
         today = clocks.today()
-        deadline = calendar.add_workdays(today, t.paused_workdays_left or 0)
+        deadline = _deadline_after_pause(t, today)
         t.stage_deadline = deadline
         if t.state == TicketState.RECTIFYING:
             t.due_on = deadline
