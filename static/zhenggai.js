@@ -2,14 +2,6 @@
 (function () {
   "use strict";
 
-  // A select marked data-autosubmit submits its form on change (the language switch); its button is then hidden.
-  function autosubmit(root) {
-    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
-    root.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
-  }
-
   // Evidence: drop several files on the zone, or pick them; the list shows what will be uploaded.
   function dropzones(root) {
     root.querySelectorAll("[data-dropzone]").forEach(function (zone) {
@@ -53,7 +45,19 @@
     });
   }
 
-  function enhance(root) { autosubmit(root); dropzones(root); confirms(root); }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-  document.addEventListener("htmx:afterSwap", function (e) { enhance(e.target); });
+  // The ledger's address keeps only the filters in use, so a view can be bookmarked and shared. Nothing submits on
+  // change: a keyboard user moving through a list must not be sent to another page (WCAG 3.2.2).
+  function filters(root) {
+    root.querySelectorAll("form[data-filters]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        Array.prototype.forEach.call(form.elements, function (el) {
+          if (el.name && !el.value) { el.disabled = true; }
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    dropzones(document); confirms(document); filters(document);
+  });
 })();

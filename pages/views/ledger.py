@@ -26,7 +26,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in PAGING:
         query.pop(key, None)
-    ordering = request.GET.get("ordering", "-id")
+    ordering = request.GET.get("ordering") or "-id"
     if ordering not in reads.LEDGER_ORDERINGS:
         ordering = "-id"
     filterset = TicketFilter(query, queryset=selectors.tickets_visible_to(user), request=request)
