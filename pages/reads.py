@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,7 +95,7 @@ class StageClock:
             return _("%(n)s working days overdue") % {"n": self.overdue}
         if self.left is not None:
             return _("%(n)s working days left") % {"n": self.left}
-        return ""
+        return _("No clock runs in this state.")
 
 
 def stage_clock(ticket: Ticket, today: dt.date) -> StageClock:
@@ -206,20 +206,23 @@ def ledger_page(tickets: QuerySet[Ticket], *, ordering: str, cursor: str | None,
 
 def colour_counts(tickets: QuerySet[Ticket]) -> dict[str, int]:
     """How many of the filtered tickets carry each warning colour, counted in the database over the whole filter
-    (not the page): red and paused are column tests, yellow the working-day test of tracker.warning_filter, and
-    green the running rest."""
+    (not the page): red, paused and running in one aggregate; yellow by the working-day test of
+    tracker.warning_filter; green is the running rest."""
     today = clocks.today()
     tickets = tickets.order_by()
-    running = tickets.filter(state__in=OPEN_STATES, paused_workdays_left__isnull=True, stage_deadline__gte=today)
-    counts = {
-        clocks.Warning.RED: tickets.filter(overdue_q(today)).count(),
-        clocks.Warning.PAUSED: tickets.filter(state__in=OPEN_STATES, paused_workdays_left__isnull=False).count(),
+    open_ = Q(state__in=OPEN_STATES)
+    counts = tickets.aggregate(
+        red=Count("pk", filter=overdue_q(today)),
+        paused=Count("pk", filter=open_ & Q(paused_workdays_left__isnull=False)),
+        running=Count("pk", filter=open_ & Q(paused_workdays_left__isnull=True, stage_deadline__gte=today)),
+    )
+    yellow = with_warning(tickets, clocks.Warning.YELLOW, today).count() if counts["running"] else 0
+    return {
+        clocks.Warning.GREEN.value: counts["running"] - yellow,
+        clocks.Warning.YELLOW.value: yellow,
+        clocks.Warning.RED.value: counts["red"],
+        clocks.Warning.PAUSED.value: counts["paused"],
     }
-    running_count = running.count()
-    yellow = with_warning(tickets, clocks.Warning.YELLOW, today).count() if running_count else 0
-    counts[clocks.Warning.YELLOW] = yellow
-    counts[clocks.Warning.GREEN] = running_count - yellow
-    return {str(colour): n for colour, n in counts.items()}
 
 
 # --- one ticket's history ------------------------------------------------------------------------------------------
@@ -286,6 +289,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
     # A verification row is written with each verify and reject event, in the same order.
     verdicts = iter(list(Verification.objects.filter(ticket=ticket).order_by("id")))
 
+    # The ticket keeps only its latest explanation, so only the latest explain event can show its text.
+    last_explain = max((e.pk for e in events if e.kind == EventKind.EXPLAIN), default=None)
     entries = []
     for event in events:
         data = event.data
@@ -322,7 +327,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
                 if verification.satisfaction_override:
                     add((_("Why verified below the bar"), verification.satisfaction_override))
         elif kind == EventKind.EXPLAIN:
-            add((_("Public explanation"), ticket.explanation if event.version <= ticket.version else ""))
+            if event.pk == last_explain:
+                add((_("Public explanation"), ticket.explanation))
         elif kind == EventKind.PROGRESS:
             report = reports.get(data.get("report"))
             if report is not None:

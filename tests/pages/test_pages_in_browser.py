@@ -52,7 +52,9 @@ def open_as(browser, live_server):
         page = context.new_page()
         page.on(
             "console",
-            lambda m: violations.append(f"{page.url}: {m.text} {m.location}") if "Content Security Policy" in m.text else None,
+            lambda m: (
+                violations.append(f"{page.url}: {m.text} {m.location}") if "Content Security Policy" in m.text else None
+            ),
         )
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
@@ -200,7 +202,9 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
     assert Ticket.objects.get(pk=ticket.pk).state == "closed"
 
 
-def test_a_unit_officer_cannot_open_another_units_ticket_or_evidence_by_url(world, live_server, open_as, settings, tmp_path):
+def test_a_unit_officer_cannot_open_another_units_ticket_or_evidence_by_url(
+    world, live_server, open_as, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     ticket = drive(world, world.ticket(unit=world.dept_a), "rectifying")
     (evidence,) = services.evidence_add(ticket=ticket, actor=world.officer_a, files=[evidence_file()])
