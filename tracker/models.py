@@ -334,9 +334,7 @@ class Verdict(models.TextChoices):
 class Verification(models.Model):
     """An assessor's verdict on an explained ticket; a failed one goes with a rejection."""
 
-    ticket = models.ForeignKey(
-        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="verifications"
-    )
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="verifications")
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("assessor"), on_delete=models.PROTECT, related_name="+"
     )
