@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -262,8 +263,6 @@ def _ids(events: Iterable[TicketEvent], key: str) -> set[int]:
 
 
 def _date_text(raw: Any) -> str:
-    from django.utils.formats import date_format
-
     try:
         return date_format(dt.date.fromisoformat(str(raw)))
     except ValueError:
@@ -291,6 +290,10 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
 
     # The ticket keeps only its latest explanation, so only the latest explain event can show its text.
     last_explain = max((e.pk for e in events if e.kind == EventKind.EXPLAIN), default=None)
+    last_accept = max((e.pk for e in events if e.kind == EventKind.ACCEPT), default=None)
+    milestones = getattr(ticket, "milestone_list", None)
+    if milestones is None:
+        milestones = list(ticket.milestones.all()) if last_accept else []
     entries = []
     for event in events:
         data = event.data
@@ -308,8 +311,13 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
             if data.get("recurring"):
                 add((_("Recurring"), _("The same unit had a finding on this indicator before.")))
         elif kind == EventKind.ACCEPT:
+            if event.pk == last_accept:  # the ticket keeps the plan of its latest signing
+                add((_("Measures"), ticket.measures))
+                add((_("Goal"), ticket.goal))
+                add((_("Responsible"), ticket.responsible_person))
             add((_("Target date"), _date_text(data.get("target_date"))))
-            add((_("Milestones"), str(data.get("milestones", 0))))
+            if event.pk == last_accept and milestones:
+                add((_("Milestones"), "\n".join(f"{date_format(m.due_on)} {m.title}" for m in milestones)))
         elif kind == EventKind.REASSIGN:
             add((_("From"), units.get(data.get("from_unit"), "")))
             add((_("To"), units.get(data.get("to_unit"), "")))
@@ -391,16 +399,22 @@ class WaitingItem:
 WORKSPACE_LIMIT = 50
 
 
-def _waiting(tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date) -> list[WaitingItem]:
-    rows = tickets.filter(state__in=states).order_by("stage_deadline", "id")[:WORKSPACE_LIMIT]
+def _waiting_rows(
+    tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date, limit: int
+) -> list[WaitingItem]:
+    rows = tickets.filter(state__in=states).order_by("stage_deadline", "id")[:limit]
     return [WaitingItem(t, what, stage_clock(t, today), selectors.ticket_warning(t, today)) for t in rows]
 
 
-def waiting_for(user: AbstractBaseUser, tickets: QuerySet[Ticket]) -> list[WaitingItem]:
+def waiting_for(user: AbstractBaseUser, tickets: QuerySet[Ticket], limit: int = WORKSPACE_LIMIT) -> list[WaitingItem]:
     """What waits for this person, soonest deadline first: by the roles they hold."""
     roles = roles_of(user)
     today = clocks.today()
     items: list[WaitingItem] = []
+
+    def _waiting(tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date) -> list[WaitingItem]:
+        return _waiting_rows(tickets, states, what, today, limit)
+
     if roles & set(UNIT_ROLES):
         own = [unit_id for unit_id, _p, role in memberships_of(user) if role in UNIT_ROLES]
         mine = tickets.filter(lead_unit_id__in=own)

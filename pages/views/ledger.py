@@ -35,6 +35,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     page = reads.ledger_page(tickets, ordering=ordering, cursor=request.GET.get("after"), size=PAGE_SIZE)
     colours = reads.colour_counts(tickets) if valid else {}
     context = {
+        "needs_you": reads.waiting_for(user, selectors.tickets_visible_to(user), limit=5),
         "page": page,
         "colours": [(c, label, colours.get(c, 0)) for c, label in clocks.Warning.choices],
         "total": sum(colours.values()),
