@@ -97,7 +97,16 @@ def run(ctx: Context) -> None:
         for _ in range(api.ROUNDS):
             for label, script in scenarios.items():
                 rounds[label].append(api._scenario(wrk, base, label, script, seconds))
-    loads = {label: api._combined(ctx, label, measured) for label, measured in rounds.items()}
+    loads = {}
+    for label, measured in rounds.items():
+        answered = [load for load in measured if load.requests]
+        if len(answered) < len(measured):
+            ctx.note(f"{label}: no request was answered within a round of {seconds:.0f} s")
+        if answered:
+            loads[label] = api._combined(ctx, label, answered)
+    if len(loads) < len(rounds):
+        ctx.note(f"target p99 < {P99_MS:.0f} ms for every page: NOT met (a page answered nothing in a round)")
+        return
     bare, *pages = loads.items()
     for label, load in pages:
         ctx.ratio(f"{label} / bare view", load.rate, bare[1].rate)

@@ -45,6 +45,11 @@ ACTIVITY_LABELS = {
 }
 
 
+def _ids(panel: str) -> str:
+    """Element ids of one panel's form: several panels on a page have fields of the same name."""
+    return f"{panel}-%s"
+
+
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
     try:
         return selectors.ticket_detail_get(request.user, ticket_id)
@@ -93,12 +98,20 @@ def _render(
     panels = []
     for spec in transitions:
         form_class = forms.transition_form(spec.name, units=_reassign_units(user, ticket))
-        form = bound[1] if bound and bound[0] == spec.name else form_class(initial={"version": ticket.version})
+        form = (
+            bound[1]
+            if bound and bound[0] == spec.name
+            else form_class(initial={"version": ticket.version}, auto_id=_ids(spec.name))
+        )
         panels.append(
             {"name": spec.name, "label": diagram.short_label(str(spec.label)), "form": form, "kind": "transition"}
         )
     for name in _activities(user, ticket, pending):
-        form = bound[1] if bound and bound[0] == name else ACTIVITY_FORMS[name](initial={"version": ticket.version})
+        form = (
+            bound[1]
+            if bound and bound[0] == name
+            else ACTIVITY_FORMS[name](initial={"version": ticket.version}, auto_id=_ids(name))
+        )
         panels.append({"name": name, "label": ACTIVITY_LABELS[name], "form": form, "kind": "activity"})
     # A refused form this viewer has no panel for (the ticket moved on, or their role does not allow it): its
     # reasons are shown above the panels.
@@ -147,7 +160,7 @@ def _refused(request: HttpRequest, ticket_id: int, name: str, form: Any, refusal
         # Keep what the person typed, but under the version they can now see, so a second submit is informed.
         data = form.data.copy()
         data["version"] = str(ticket.version)
-        fresh = type(form)(data, form.files) if form.files else type(form)(data)
+        fresh = type(form)(data, form.files, auto_id=form.auto_id)
         fresh.is_valid()
         fresh.add_error(None, refusal.errors[None][0])
         form = fresh
@@ -161,9 +174,9 @@ def ticket_action(request: HttpRequest, ticket_id: int, name: str) -> HttpRespon
     ticket = _ticket(request, ticket_id)
     user = request.user
     if name in TRANSITIONS:
-        form = forms.transition_form(name, units=_reassign_units(user, ticket))(request.POST)
+        form = forms.transition_form(name, units=_reassign_units(user, ticket))(request.POST, auto_id=_ids(name))
     elif name in ACTIVITY_FORMS:
-        form = ACTIVITY_FORMS[name](request.POST, request.FILES)
+        form = ACTIVITY_FORMS[name](request.POST, request.FILES, auto_id=_ids(name))
     else:
         raise Http404
     if not form.is_valid():

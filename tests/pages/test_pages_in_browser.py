@@ -83,6 +83,15 @@ def screenshot(page, name: str) -> None:
         warnings.warn(f"no screenshot {name}: {refusal.message}", stacklevel=2)
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map(el => el.name || el.outerHTML)"""
+
+
+def assert_every_input_labelled(page) -> None:
+    assert page.evaluate(UNLABELLED) == [], page.url
+
+
 def submit(page, panel: str) -> None:
     """Open a panel of the ticket page, if closed, and send its form."""
     details = page.locator(f"#do-{panel}")
@@ -111,6 +120,7 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
     page.fill("textarea[name=description]", "饮用水水源地一级保护区内仍有违规养殖")
     page.fill("input[name=source]", "市考核办反馈意见")
     page.fill("input[name=document_number]", "临考办〔2026〕12号")
+    assert_every_input_labelled(page)
     screenshot(page, "finding-new.png")
     page.click("button[type=submit]")
     page.wait_for_load_state()
@@ -158,6 +168,7 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
     page = open_as("supervisor")
     page.goto(f"{live_server.url}/workspace/")
     screenshot(page, "workspace-supervisor.png")
+    assert_every_input_labelled(page)
     decision = page.locator("form.decide").first
     decision.locator("input[value='1']").check()
     decision.locator("button[type=submit]").click()
@@ -230,6 +241,7 @@ def test_each_page_in_chinese_and_on_a_phone(world, live_server, open_as):
     for english in ("Rectifying", "explained", "working days"):
         assert english not in page.inner_text("main"), english
     screenshot(page, "ledger.png")
+    assert_every_input_labelled(page)
     page.select_option("select[name=warning]", "green")
     page.click("form[data-filters] button[type=submit]")
     page.wait_for_load_state()
@@ -237,8 +249,10 @@ def test_each_page_in_chinese_and_on_a_phone(world, live_server, open_as):
     page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     assert "年" in page.inner_text("ol.events")  # dates as 2026年3月5日
     screenshot(page, "ticket.png")
+    assert_every_input_labelled(page)
     page.goto(f"{live_server.url}/inbox/")
     screenshot(page, "inbox.png")
+    assert_every_input_labelled(page)
     page.select_option("select[name=language]", "en")
     page.click("form.lang button")
     page.wait_for_load_state()
