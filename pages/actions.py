@@ -1,6 +1,6 @@
 """The one place the pages write: each call goes to a tracker service, and a refusal comes back as a Refusal the
-view puts on its form. The services take the ticket object today (`ticket=`); when they take `ticket_id=`, only
-this module changes."""
+view puts on its form. The services take the ticket's id, lock it themselves and check, again, everything the page
+checked before showing the form."""
 
 from __future__ import annotations
 
@@ -41,27 +41,29 @@ def attempt(write: Callable[[], Any]) -> Refusal | None:
 
 
 def fire(name: str, *, ticket: Ticket, actor: AbstractBaseUser, version: int, data: dict[str, Any]) -> Refusal | None:
-    return attempt(lambda: services.TRANSITION_SERVICES[name](ticket=ticket, actor=actor, version=version, **data))
+    return attempt(
+        lambda: services.TRANSITION_SERVICES[name](ticket_id=ticket.pk, actor=actor, version=version, **data)
+    )
 
 
 def report_progress(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:
-    return attempt(lambda: services.progress_report(ticket=ticket, actor=actor, version=version, **data))
+    return attempt(lambda: services.progress_report(ticket_id=ticket.pk, actor=actor, version=version, **data))
 
 
 def add_evidence(*, ticket: Ticket, actor: AbstractBaseUser, version: int, files: list[Any]) -> Refusal | None:
-    return attempt(lambda: services.evidence_add(ticket=ticket, actor=actor, version=version, files=files))
+    return attempt(lambda: services.evidence_add(ticket_id=ticket.pk, actor=actor, version=version, files=files))
 
 
 def request_extension(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:
-    return attempt(lambda: services.extension_request(ticket=ticket, actor=actor, version=version, **data))
+    return attempt(lambda: services.extension_request(ticket_id=ticket.pk, actor=actor, version=version, **data))
 
 
 def request_pause(*, ticket: Ticket, actor: AbstractBaseUser, version: int, reason: str) -> Refusal | None:
-    return attempt(lambda: services.pause_request(ticket=ticket, actor=actor, version=version, reason=reason))
+    return attempt(lambda: services.pause_request(ticket_id=ticket.pk, actor=actor, version=version, reason=reason))
 
 
 def resume_clock(*, ticket: Ticket, actor: AbstractBaseUser, version: int) -> Refusal | None:
-    return attempt(lambda: services.clock_resume(ticket=ticket, actor=actor, version=version))
+    return attempt(lambda: services.clock_resume(ticket_id=ticket.pk, actor=actor, version=version))
 
 
 def decide(

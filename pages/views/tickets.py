@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +25,6 @@ from tracker.permissions import UNIT_ROLES, roles_on
 from tracker.stats import units_in_charge
 from workflows import clocks
 from workflows.machine import OPEN_STATES, TRANSITIONS, Role, TicketState
-
-User = get_user_model()
 
 ACTIVITY_FORMS: dict[str, type[forms.VersionForm]] = {
     "progress": forms.ProgressForm,
@@ -51,10 +48,14 @@ def _ids(panel: str) -> str:
 
 
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    """The ticket as its page shows it, with its co-units and milestones read only when it has some."""
     try:
-        return selectors.ticket_detail_get(request.user, ticket_id)
+        ticket = selectors.ticket_get(request.user, ticket_id)
     except NotFound:
         raise Http404 from None
+    ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
+    ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
+    return ticket
 
 
 def _reassign_units(user: Any, ticket: Ticket) -> Any:
@@ -119,7 +120,6 @@ def _render(
     refused = [str(e) for errors in orphaned.errors.values() for e in errors] if orphaned is not None else []
     supervises = Role.SUPERVISOR in roles_on(user, ticket)
     entries = reads.timeline(ticket)
-    people = {u.pk: reads.person(u) for u in User.objects.filter(pk__in=[ticket.created_by_id, ticket.explained_by_id])}
     context = {
         "ticket": ticket,
         "finding": ticket.finding,
@@ -136,8 +136,8 @@ def _render(
         "pauses": pauses,
         "decide": supervises,
         "decision_form": forms.DecisionForm(),
-        "created_by": people.get(ticket.created_by_id, ""),
-        "explained_by": people.get(ticket.explained_by_id, ""),
+        "created_by": reads.person(ticket.created_by),
+        "explained_by": reads.person(ticket.explained_by),
         "svg": diagram.workflow_svg(ticket.state, [spec.name for spec in transitions]),
     }
     return render(request, "pages/ticket.html", context, status=status)

@@ -218,7 +218,7 @@ def test_a_unit_officer_cannot_open_another_units_ticket_or_evidence_by_url(
 ):
     settings.MEDIA_ROOT = tmp_path
     ticket = drive(world, world.ticket(unit=world.dept_a), "rectifying")
-    (evidence,) = services.evidence_add(ticket=ticket, actor=world.officer_a, files=[evidence_file()])
+    (evidence,) = services.evidence_add(ticket_id=ticket.pk, actor=world.officer_a, files=[evidence_file()])
     page = open_as("officer_b")
     for path in (f"/tickets/{ticket.pk}/", f"/evidence/{evidence.pk}/", f"/api/v1/evidence/{evidence.pk}/file/"):
         response = page.goto(f"{live_server.url}{path}")

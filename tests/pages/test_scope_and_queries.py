@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import drive, evidence_file
 from tracker import selectors, services
-from tracker.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +46,7 @@ def test_every_page_shows_a_person_only_the_tickets_the_selectors_allow(world, s
 def test_evidence_opens_for_its_unit_and_not_for_another(world, as_user, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     ticket = drive(world, world.ticket(), "rectifying")
-    (evidence,) = services.evidence_add(ticket=ticket, actor=world.officer_a, files=[evidence_file()])
+    (evidence,) = services.evidence_add(ticket_id=ticket.pk, actor=world.officer_a, files=[evidence_file()])
     own = as_user("officer_a").get(f"/evidence/{evidence.pk}/")
     assert own.status_code == 200 and b"".join(own.streaming_content).startswith(b"%PDF")
     assert as_user("officer_b").get(f"/evidence/{evidence.pk}/").status_code == 404
@@ -114,14 +113,18 @@ def test_the_ticket_page_reads_the_same_statements_however_long_its_history(worl
     settings.MEDIA_ROOT = tmp_path
     ticket = drive(world, world.ticket(co_units=[world.dept_b]), "rectifying")
     client = as_user("officer_a")
-    services.progress_report(ticket=ticket, actor=world.officer_a, text="一", percent=10, files=[evidence_file()])
+    services.progress_report(ticket_id=ticket.pk, actor=world.officer_a, text="一", percent=10, files=[evidence_file()])
     short = _queries(client, f"/tickets/{ticket.pk}/")
     for percent in (20, 30, 40, 50):
         services.progress_report(
-            ticket=ticket, actor=world.officer_a, text="进展", percent=percent, files=[evidence_file(), evidence_file()]
+            ticket_id=ticket.pk,
+            actor=world.officer_a,
+            text="进展",
+            percent=percent,
+            files=[evidence_file(), evidence_file()],
         )
-    services.pause_request(ticket=ticket, actor=world.officer_a, reason="等待专家论证")
-    services.evidence_add(ticket=Ticket.objects.get(pk=ticket.pk), actor=world.officer_a, files=[evidence_file()])
+    services.pause_request(ticket_id=ticket.pk, actor=world.officer_a, reason="等待专家论证")
+    services.evidence_add(ticket_id=ticket.pk, actor=world.officer_a, files=[evidence_file()])
     long = _queries(client, f"/tickets/{ticket.pk}/")
     assert long <= short + 1, (short, long)  # the pause request adds one read of pause rows, not one per event
     assert long <= 30, long
