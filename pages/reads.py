@@ -24,6 +24,7 @@ from notifications.models import Channel, Notification
 from notifications.models import Kind as NoticeKind
 from tracker import selectors
 from tracker.models import (
+    Dimension,
     EventKind,
     Evidence,
     ExtensionRequest,
@@ -41,6 +42,7 @@ from tracker.stats import overdue_q
 from tracker.warning_filter import with_warning
 from workflows import calendar, clocks
 from workflows.machine import OPEN_STATES, STAGE_OWNER, Role, TicketState
+from workflows.models import RectificationClass
 
 User = get_user_model()
 
@@ -100,13 +102,16 @@ class StageClock:
 
 
 def stage_clock(ticket: Ticket, today: dt.date) -> StageClock:
-    owner = STAGE_OWNER.get(ticket.state)
+    return clock_of(ticket.state, ticket.stage_deadline, ticket.paused_workdays_left, today)
+
+
+def clock_of(state: str, deadline: dt.date | None, paused_left: int | None, today: dt.date) -> StageClock:
+    owner = STAGE_OWNER.get(state)
     owner_label = str(Role(owner).label) if owner else ""
-    if ticket.state not in OPEN_STATES:
+    if state not in OPEN_STATES:
         return StageClock(None, None, None, None, "")
-    if ticket.is_paused:
-        return StageClock(None, None, None, ticket.paused_workdays_left, owner_label)
-    deadline = ticket.stage_deadline
+    if paused_left is not None:
+        return StageClock(None, None, None, paused_left, owner_label)
     if deadline is None:
         return StageClock(None, None, None, None, owner_label)
     if today > deadline:
@@ -147,8 +152,8 @@ def decode_cursor(raw: str, fields: tuple[str, ...]) -> list[Any] | None:
     return None if any(v is None for v in key) else key
 
 
-def encode_cursor(ticket: Ticket, fields: tuple[str, ...]) -> str:
-    return "~".join(str(getattr(ticket, f.lstrip("-"))) for f in fields)
+def encode_cursor(row: dict[str, Any], fields: tuple[str, ...]) -> str:
+    return "~".join(str(row[f.lstrip("-")]) for f in fields)
 
 
 def after(fields: tuple[str, ...], key: list[Any]) -> Q:
@@ -164,45 +169,61 @@ def after(fields: tuple[str, ...], key: list[Any]) -> Q:
 
 @dataclass
 class LedgerRow:
-    ticket: Ticket
+    """One ticket of the ledger, from selectors.ledger_rows (`v`, a `.values()` row), with what the page shows
+    of it in words."""
+
+    v: dict[str, Any]
     warning: clocks.Warning | None
     clock: StageClock
     co_units: list[str]
+
+    @property
+    def state_label(self) -> str:
+        return TicketState(self.v["state"]).label
+
+    @property
+    def class_label(self) -> str:
+        return RectificationClass(self.v["rectification_class"]).label
+
+    @property
+    def dimension_label(self) -> str:
+        return Dimension(self.v["finding__indicator__dimension"]).label
 
 
 @dataclass
 class LedgerPage:
     rows: list[LedgerRow]
     next_cursor: str | None
-    colours: dict[str, int] = field(default_factory=dict)
 
 
 def ledger_page(tickets: QuerySet[Ticket], *, ordering: str, cursor: str | None, size: int) -> LedgerPage:
-    """One page of the filtered, scoped tickets, and the cursor of the next. Stage deadlines may be empty (a
-    closed ticket): the "deadline" ordering pages those tickets by id after the rest."""
+    """One page of the filtered, scoped tickets as ledger rows, and the cursor of the next. Stage deadlines may be
+    empty (a closed ticket): the "deadline" ordering leaves those tickets out."""
     fields = LEDGER_ORDERINGS[ordering]
     if fields[0] == "stage_deadline":
         tickets = tickets.filter(stage_deadline__isnull=False)
     key = decode_cursor(cursor, fields) if cursor else None
     if key is not None:
         tickets = tickets.filter(after(fields, key))
-    page = list(
-        tickets.select_related("lead_unit", "finding", "finding__indicator", "finding__appraisal")
-        .prefetch_related("co_units")
-        .order_by(*fields)[: size + 1]
-    )
+    page = list(selectors.ledger_rows(tickets.order_by(*fields))[: size + 1])
+    shown = page[:size]
+    co_units: dict[int, list[str]] = defaultdict(list)
+    if shown:
+        through = Ticket.co_units.through.objects.filter(ticket_id__in=[row["id"] for row in shown])
+        for ticket_id, name in through.order_by("unit__path").values_list("ticket_id", "unit__name"):
+            co_units[ticket_id].append(name)
     today = clocks.today()
     rows = [
         LedgerRow(
-            ticket=t,
-            warning=selectors.ticket_warning(t, today),
-            clock=stage_clock(t, today),
-            co_units=[u.name for u in t.co_units.all()],
+            v=row,
+            warning=selectors.row_warning(row, today),
+            clock=clock_of(row["state"], row["stage_deadline"], row["paused_workdays_left"], today),
+            co_units=co_units.get(row["id"], []),
         )
-        for t in page[:size]
+        for row in shown
     ]
     more = len(page) > size
-    return LedgerPage(rows=rows, next_cursor=encode_cursor(page[size - 1], fields) if more else None)
+    return LedgerPage(rows=rows, next_cursor=encode_cursor(shown[-1], fields) if more else None)
 
 
 def colour_counts(tickets: QuerySet[Ticket]) -> dict[str, int]:
