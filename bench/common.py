@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhenggai_bench"
 DEFAULT_TICKETS = 1_000_000
 DEFAULT_SECONDS = 15.0
-SECTIONS = ["transitions", "api", "sweep"]
+SECTIONS = ["transitions", "api", "pages", "sweep"]
 LABEL_WIDTH = 58
 
 
@@ -124,6 +124,8 @@ def setup_django(database_url: str) -> None:
         os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(32)
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Production settings, but plain HTTP on 127.0.0.1: no TLS proxy in front to redirect to.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     import django
     from django.core.management import call_command
 

@@ -8,6 +8,7 @@ runs the same sweep from one Celery beat instead (see config/celery.py).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from django.conf import settings
@@ -59,6 +60,11 @@ class Command(RunserverCommand):
             default=None,
             help="Seconds between sweeps (default: NOTIFY_SWEEP_SECONDS).",
         )
+
+    def execute(self, *args, **options):
+        # The demo is a development server by design: Django's warning against production use is not news here.
+        os.environ.setdefault("DJANGO_RUNSERVER_HIDE_WARNING", "true")
+        return super().execute(*args, **options)
 
     def inner_run(self, *args, **options):
         # Runs in the process that serves requests (the autoreloader's child), once per (re)start.
