@@ -343,3 +343,10 @@ def ledger_write(
             on_chunk(seq)
     workbook.save(dest)
     return seq
+
+
+def ledger_filename(at: dt.datetime | dt.date | None = None) -> str:
+    day = at or clocks.today()
+    if isinstance(day, dt.datetime):
+        day = day.astimezone(clocks.SHANGHAI).date()
+    return f"{_('rectification-ledger')}-{day:%Y%m%d}.xlsx"

@@ -1,0 +1,663 @@
+"""Unit scorecards for a period (考核结果运用): how each unit in the user's charge handled the tickets it received.
+
+A period is a month, a quarter, a year or an appraisal cycle. The tickets counted are those the unit received in it:
+assigned to it (`assigned_on`) within the period's dates, or, for an appraisal cycle, arising from that appraisal's
+findings. Withdrawn tickets (logged in error) are counted apart and in nothing else. Every figure is an aggregate in
+SQL, one statement per source (tickets, their transition events, extensions, pauses, public feedback), so the cost
+grows with the number of units, not of tickets. Working days are counted in SQL on the official calendar with the
+working-day ordinals of tracker.warning_filter (W(b) − W(a) = working days in (a, b]).
+
+Figures, per unit:
+- received, withdrawn, open, closed (销号);
+- closed on time against the original deadline (the one assigned) and against the extended one (`due_on`, moved by
+  approved extensions, rejections and reopenings), both;
+- overdue now (the running stage clock has passed: the red warning), and by stage;
+- delay in working days past the rectification deadline: of a closed ticket, from the deadline to its closing; of a
+  ticket still being signed for or rectified, from the deadline to today; average and worst over the late ones;
+- lateness of stages already ended, from the ticket's history (see STAGE_NOTES: what this approximates);
+- rejections (退回重改) and reopenings (复号) apart; extensions approved and the working days they added; pauses
+  and the working days the clock stood still; public satisfaction (satisfied and basically satisfied over all);
+- the score and its formula (SCORE_FORMULA), each ticket weighted by its indicator's weight and key flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tracker.errors import Invalid
+from tracker.models import (
+    Appraisal,
+    EventKind,
+    ExtensionRequest,
+    Feedback,
+    PauseRequest,
+    Rating,
+    RequestState,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
+from tracker.stats import overdue_q, units_in_charge
+from tracker.warning_filter import WorkdayOrdinal, _ordinals
+from workflows import calendar, clocks
+from workflows.machine import OPEN_STATES, TicketState
+from workflows.models import CalendarDay, Policy
+
+# The score (SCORE_FORMULA says it in words).
+KEY_FACTOR = Decimal("1.5")
+CREDIT_ORIGINAL, CREDIT_EXTENDED, CREDIT_LATE, CREDIT_OVERDUE = (
+    Decimal("1"),
+    Decimal("0.8"),
+    Decimal("0.5"),
+    Decimal("0"),
+)
+TIMELINESS_SHARE, SATISFACTION_SHARE = Decimal("0.8"), Decimal("0.2")
+REWORK_PENALTY = 10
+
+
+def score_formula() -> str:
+    return _(
+        "score = 100 × (%(t)s × weighted timeliness + %(s)s × public satisfaction) − %(p)s × (rejections + "
+        "reopenings) ÷ tickets received, between 0 and 100; without public feedback, 100 × weighted timeliness − the "
+        "same deduction. Weighted timeliness = Σ(weight × credit) ÷ Σ weight over the tickets closed or past their "
+        "deadline; credit: closed by the original deadline %(c1)s, by the extended deadline %(c2)s, later %(c3)s, "
+        "open past the deadline %(c4)s. Weight = the indicator's weight (1 when it has none) × %(k)s for a key "
+        "indicator (关键性、引领性)."
+    ) % {
+        "t": TIMELINESS_SHARE,
+        "s": SATISFACTION_SHARE,
+        "p": REWORK_PENALTY,
+        "c1": CREDIT_ORIGINAL,
+        "c2": CREDIT_EXTENDED,
+        "c3": CREDIT_LATE,
+        "c4": CREDIT_OVERDUE,
+        "k": KEY_FACTOR,
+    }
+
+
+STAGES = ("signing", "rectifying", "verifying", "closing")
+STAGE_LABELS = {
+    "signing": gettext_lazy("signing (签收)"),
+    "rectifying": gettext_lazy("rectifying (整改)"),
+    "verifying": gettext_lazy("verifying (验收)"),
+    "closing": gettext_lazy("closing (销号)"),
+}
+STAGE_STATES = {
+    "signing": TicketState.ASSIGNED,
+    "rectifying": TicketState.RECTIFYING,
+    "verifying": TicketState.EXPLAINED,
+    "closing": TicketState.VERIFIED,
+}
+TRANSITION_KINDS = [
+    EventKind.CREATED,
+    EventKind.ACCEPT,
+    EventKind.REASSIGN,
+    EventKind.EXPLAIN,
+    EventKind.VERIFY,
+    EventKind.REJECT,
+    EventKind.CLOSE,
+    EventKind.REOPEN,
+]
+# Which transition ends each stage.
+STAGE_ENDS = {
+    "signing": EventKind.ACCEPT,
+    "rectifying": EventKind.EXPLAIN,
+    "verifying": EventKind.VERIFY,
+    "closing": EventKind.CLOSE,
+}
+
+
+def stage_notes() -> list[str]:
+    return [
+        _(
+            "Stages ended late are judged from the ticket's history until each stage's own deadline is kept: "
+            "signing against the assignment date plus the policy's days to sign (exact); rectifying against the "
+            "current rectification deadline (a deadline moved later by a rejection or reopening judges earlier "
+            "explanations by the later date); verifying and closing from the day the stage began, the previous "
+            "transition, plus the policy's days."
+        ),
+        _("Working days follow today's deadline policies; a policy changed since counts with its new days."),
+    ]
+
+
+class PeriodKind:
+    MONTH, QUARTER, YEAR, APPRAISAL = "month", "quarter", "year", "appraisal"
+    CHOICES = (MONTH, QUARTER, YEAR, APPRAISAL)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    value: str
+    start: dt.date
+    end: dt.date
+    label: str
+    appraisal_id: int | None = None
+
+    def tickets(self) -> Q:
+        if self.appraisal_id is not None:
+            return Q(finding__appraisal_id=self.appraisal_id)
+        return Q(assigned_on__gte=self.start, assigned_on__lte=self.end)
+
+
+def period_of(kind: str, value: str | int | None = None, *, today: dt.date | None = None) -> Period:
+    """The period `value` of `kind`: month "2026-10", quarter "2026-Q4" (or "2026-4"), year "2026", appraisal by id.
+    Without a value, the current month, quarter or year."""
+    today = today or clocks.today()
+    value = str(value).strip() if value not in (None, "") else ""
+    try:
+        if kind == PeriodKind.MONTH:
+            year, month = (int(p) for p in value.split("-")) if value else (today.year, today.month)
+            start = dt.date(year, month, 1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return Period(kind, f"{year:04d}-{month:02d}", start, end, _("%(y)s-%(m)02d") % {"y": year, "m": month})
+        if kind == PeriodKind.QUARTER:
+            if value:
+                match = re.fullmatch(r"(\d{4})-?[Qq]?([1-4])", value)
+                if not match:
+                    raise ValueError(value)
+                year, quarter = int(match.group(1)), int(match.group(2))
+            else:
+                year, quarter = today.year, (today.month - 1) // 3 + 1
+            start = dt.date(year, 3 * quarter - 2, 1)
+            end = (dt.date(year, 3 * quarter, 1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return Period(kind, f"{year}-Q{quarter}", start, end, _("Q%(q)s %(y)s") % {"q": quarter, "y": year})
+        if kind == PeriodKind.YEAR:
+            year = int(value) if value else today.year
+            return Period(kind, str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), str(year))
+        if kind == PeriodKind.APPRAISAL:
+            appraisal = Appraisal.objects.get(pk=int(value))
+            return Period(
+                kind,
+                str(appraisal.pk),
+                appraisal.period_start,
+                appraisal.period_end,
+                appraisal.name,
+                appraisal_id=appraisal.pk,
+            )
+    except (ValueError, TypeError, OverflowError, Appraisal.DoesNotExist):
+        raise Invalid({"value": _("“%(value)s” is not a %(kind)s.") % {"value": value, "kind": kind}}) from None
+    raise Invalid({"period": _("Choose month, quarter, year or appraisal.")})
+
+
+@dataclass
+class Scorecard:
+    unit: Unit
+    rank: int | None = None
+    received: int = 0
+    withdrawn: int = 0
+    open: int = 0
+    closed: int = 0
+    closed_on_time_original: int = 0
+    closed_on_time_extended: int = 0
+    overdue_now: int = 0
+    overdue_now_by_stage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    late_ended_by_stage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    late: int = 0
+    average_delay_workdays: float | None = None
+    worst_delay_workdays: int | None = None
+    rejections: int = 0
+    reopenings: int = 0
+    extensions: int = 0
+    extension_workdays: int = 0
+    pauses: int = 0
+    pause_workdays: int = 0
+    feedback: int = 0
+    satisfaction: float | None = None
+    key_tickets: int = 0
+    timeliness: float | None = None
+    score: float | None = None
+
+
+@dataclass
+class Scoreboard:
+    period: Period
+    cards: list[Scorecard]
+    formula: str
+    notes: list[str]
+    today: dt.date
+
+
+class _Workdays:
+    """W(date expression) on the official calendar, for dates from `origin` on (earlier dates give NULL)."""
+
+    def __init__(self, origin: dt.date, today: dt.date) -> None:
+        last_override = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
+        self.plain_from = max(
+            d for d in (dt.date(max(calendar.OFFICIAL_YEARS), 12, 31), last_override, today, origin) if d
+        )
+        self.origin = origin
+        self.ordinals = _ordinals(origin, self.plain_from)
+        self.today = self.ordinals[(today - origin).days]
+
+    def __call__(self, expression: Any) -> WorkdayOrdinal:
+        if isinstance(expression, str):
+            expression = F(expression)
+        return WorkdayOrdinal(expression, origin=self.origin, ordinals=self.ordinals, plain_from=self.plain_from)
+
+
+def _policy_days(prefix: str, attribute: str | tuple[str, ...]) -> Case:
+    """Each ticket's policy value (the sum of several when a tuple), by its class and finding's severity."""
+    attributes = (attribute,) if isinstance(attribute, str) else attribute
+    policies = list(Policy.objects.all())
+
+    def value(policy: Policy) -> Value:
+        return Value(sum(getattr(policy, a) for a in attributes))
+
+    klass, severity = f"{prefix}rectification_class", f"{prefix}finding__severity"
+    return Case(
+        *[When(**{klass: p.rectification_class, severity: p.severity}, then=value(p)) for p in policies if p.severity],
+        *[When(**{klass: p.rectification_class}, then=value(p)) for p in policies if not p.severity],
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _weight(prefix: str = "") -> ExpressionWrapper:
+    weight = Case(
+        When(**{f"{prefix}finding__indicator__weight__gt": 0}, then=F(f"{prefix}finding__indicator__weight")),
+        default=Value(Decimal("1")),
+        output_field=DecimalField(max_digits=8, decimal_places=3),
+    )
+    key = Case(
+        When(**{f"{prefix}finding__indicator__is_key": True}, then=Value(KEY_FACTOR)),
+        default=Value(Decimal("1")),
+        output_field=DecimalField(max_digits=8, decimal_places=3),
+    )
+    return ExpressionWrapper(weight * key, output_field=DecimalField(max_digits=12, decimal_places=3))
+
+
+def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None) -> tuple[list[Unit], QuerySet]:
+    charge = units_in_charge(user)
+    if units is not None:
+        charge = charge.filter(pk__in=units.values("pk"))
+    charge_units = list(charge.order_by("path"))
+    tickets = Ticket.objects.filter(period.tickets(), lead_unit__in=[u.pk for u in charge_units])
+    return charge_units, tickets
+
+
+def unit_scoreboard(
+    user: AbstractBaseUser, *, period: Period, units: QuerySet[Unit] | None = None, today: dt.date | None = None
+) -> Scoreboard:
+    """The scorecards of the units in the user's charge (narrowed to `units`) for `period`, ranked by score."""
+    today = today or clocks.today()
+    charge_units, tickets = _cohort(user, period, units)
+    w = _Workdays(min(period.start, today) - dt.timedelta(days=366), today)
+    cards = {unit.pk: Scorecard(unit=unit) for unit in charge_units}
+    if charge_units:
+        _ticket_figures(tickets, cards, w, today)
+        _event_figures(tickets, cards, w)
+        _clock_request_figures(tickets, cards, w)
+        _feedback_figures(tickets, cards)
+    ranked = _rank(list(cards.values()))
+    return Scoreboard(period=period, cards=ranked, formula=score_formula(), notes=stage_notes(), today=today)
+
+
+def _ticket_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays, today: dt.date) -> None:
+    live = ~Q(state=TicketState.WITHDRAWN)
+    closed = Q(closed_on__isnull=False) & live
+    original = Coalesce("original_due_on", "due_on")
+    running_late = Q(state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING), due_on__lt=today)
+    credit = Case(
+        When(closed & Q(closed_on__lte=original), then=Value(CREDIT_ORIGINAL)),
+        When(closed & Q(closed_on__lte=F("due_on")), then=Value(CREDIT_EXTENDED)),
+        When(closed, then=Value(CREDIT_LATE)),
+        When(live & (overdue_q(today) | running_late), then=Value(CREDIT_OVERDUE)),
+        default=None,
+        output_field=DecimalField(max_digits=4, decimal_places=2),
+    )
+    delay = Case(
+        When(closed & Q(closed_on__gt=F("due_on")), then=w("closed_on") - w("due_on")),
+        When(live & running_late, then=Value(w.today) - w("due_on")),
+        default=None,
+        output_field=IntegerField(),
+    )
+    annotated = tickets.annotate(_credit=credit, _delay=delay, _weight=_weight())
+    figures = {
+        "received": Count("pk", filter=live),
+        "withdrawn": Count("pk", filter=Q(state=TicketState.WITHDRAWN)),
+        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
+        "closed": Count("pk", filter=closed),
+        "on_time_original": Count("pk", filter=closed & Q(closed_on__lte=original)),
+        "on_time_extended": Count("pk", filter=closed & Q(closed_on__lte=F("due_on"))),
+        "overdue_now": Count("pk", filter=overdue_q(today)),
+        "late": Count("pk", filter=Q(_delay__gt=0)),
+        "delay_sum": Sum("_delay", filter=Q(_delay__gt=0)),
+        "delay_max": Max("_delay", filter=Q(_delay__gt=0)),
+        "key": Count("pk", filter=live & Q(finding__indicator__is_key=True)),
+        "credit": Sum(F("_weight") * F("_credit"), filter=Q(_credit__isnull=False)),
+        "weight": Sum("_weight", filter=Q(_credit__isnull=False)),
+        **{
+            f"overdue_{stage}": Count("pk", filter=overdue_q(today) & Q(state=state))
+            for stage, state in STAGE_STATES.items()
+        },
+    }
+    for row in annotated.values("lead_unit").annotate(**figures).order_by():
+        card = cards[row["lead_unit"]]
+        card.received, card.withdrawn, card.open, card.closed = (
+            row["received"],
+            row["withdrawn"],
+            row["open"],
+            row["closed"],
+        )
+        card.closed_on_time_original = row["on_time_original"]
+        card.closed_on_time_extended = row["on_time_extended"]
+        card.overdue_now = row["overdue_now"]
+        card.overdue_now_by_stage = {stage: row[f"overdue_{stage}"] for stage in STAGES}
+        card.late = row["late"]
+        card.average_delay_workdays = round(row["delay_sum"] / row["late"], 2) if row["late"] else None
+        card.worst_delay_workdays = row["delay_max"]
+        card.key_tickets = row["key"]
+        if row["weight"]:
+            card.timeliness = round(float(Decimal(row["credit"] or 0) / Decimal(row["weight"])), 4)
+
+
+def _event_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays) -> None:
+    """Rejections, reopenings and the stages that ended late, from the transition events."""
+    kinds = [EventKind.REJECT, EventKind.REOPEN, *STAGE_ENDS.values()]
+    events = TicketEvent.objects.filter(ticket__in=tickets.values("pk"), kind__in=kinds)
+    day = TruncDate("created_at", tzinfo=clocks.SHANGHAI)
+    previous = (
+        TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"), kind__in=TRANSITION_KINDS)
+        .order_by("-id")
+        .annotate(day=TruncDate("created_at", tzinfo=clocks.SHANGHAI))
+        .values("day")[:1]
+    )
+    annotated = events.annotate(_day=w(day))
+    late = {
+        # Signing: the stage began on the ticket's assignment date (a reassignment starts it again).
+        "signing": Q(kind=EventKind.ACCEPT)
+        & Q(_day__gt=w("ticket__assigned_on") + _policy_days("ticket__", "sign_days")),
+        "rectifying": Q(kind=EventKind.EXPLAIN) & Q(_day__gt=w("ticket__due_on")),
+    }
+    figures: dict[str, Any] = {
+        "rejections": Count("pk", filter=Q(kind=EventKind.REJECT)),
+        "reopenings": Count("pk", filter=Q(kind=EventKind.REOPEN)),
+        **{f"late_{stage}": Count("pk", filter=q) for stage, q in late.items()},
+    }
+    for row in annotated.values("ticket__lead_unit").annotate(**figures).order_by():
+        card = cards[row["ticket__lead_unit"]]
+        card.rejections, card.reopenings = row["rejections"], row["reopenings"]
+        card.late_ended_by_stage = {stage: row.get(f"late_{stage}", 0) for stage in STAGES}
+    # Verifying and closing began with the transition before them: read it only for their (few) events.
+    later = events.filter(kind__in=[EventKind.VERIFY, EventKind.CLOSE]).annotate(
+        _day=w(day), _began=w(Subquery(previous))
+    )
+    limit = {
+        EventKind.VERIFY: _policy_days("ticket__", ("notice_days", "verify_days")),
+        EventKind.CLOSE: _policy_days("ticket__", "close_days"),
+    }
+    stage_of = {EventKind.VERIFY: "verifying", EventKind.CLOSE: "closing"}
+    for kind, days in limit.items():
+        rows = (
+            later.filter(kind=kind)
+            .annotate(_limit=days)
+            .values("ticket__lead_unit")
+            .annotate(n=Count("pk", filter=Q(_day__gt=F("_began") + F("_limit"))))
+            .order_by()
+        )
+        for row in rows:
+            card = cards[row["ticket__lead_unit"]]
+            card.late_ended_by_stage = {**card.late_ended_by_stage, stage_of[kind]: row["n"]}
+    for card in cards.values():
+        card.late_ended_by_stage = {stage: card.late_ended_by_stage.get(stage, 0) for stage in STAGES}
+
+
+def _clock_request_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays) -> None:
+    ids = tickets.values("pk")
+    extensions = (
+        ExtensionRequest.objects.filter(ticket__in=ids, state=RequestState.APPROVED)
+        .annotate(_days=w("requested_deadline") - w("current_deadline"))
+        .values("ticket__lead_unit")
+        .annotate(n=Count("pk"), days=Sum("_days"))
+        .order_by()
+    )
+    for row in extensions:
+        card = cards[row["ticket__lead_unit"]]
+        card.extensions, card.extension_workdays = row["n"], row["days"] or 0
+    pauses = (
+        PauseRequest.objects.filter(ticket__in=ids, paused_on__isnull=False)
+        .annotate(
+            _days=Case(
+                When(resumed_on__isnull=False, then=w("resumed_on") - w("paused_on")),
+                default=Value(w.today) - w("paused_on"),
+                output_field=IntegerField(),
+            )
+        )
+        .values("ticket__lead_unit")
+        .annotate(n=Count("pk"), days=Sum("_days"))
+        .order_by()
+    )
+    for row in pauses:
+        card = cards[row["ticket__lead_unit"]]
+        card.pauses, card.pause_workdays = row["n"], row["days"] or 0
+
+
+def _feedback_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard]) -> None:
+    rows = (
+        Feedback.objects.filter(ticket__in=tickets.values("pk"))
+        .values("ticket__lead_unit")
+        .annotate(n=Count("pk"), good=Count("pk", filter=~Q(rating=Rating.DISSATISFIED)))
+        .order_by()
+    )
+    for row in rows:
+        card = cards[row["ticket__lead_unit"]]
+        card.feedback = row["n"]
+        card.satisfaction = round(row["good"] / row["n"], 4) if row["n"] else None
+
+
+def score_of(card: Scorecard) -> float | None:
+    """SCORE_FORMULA for one card; None when none of its tickets is closed or past its deadline."""
+    if card.timeliness is None:
+        return None
+    timeliness = Decimal(str(card.timeliness))
+    if card.satisfaction is not None:
+        base = 100 * (TIMELINESS_SHARE * timeliness + SATISFACTION_SHARE * Decimal(str(card.satisfaction)))
+    else:
+        base = 100 * timeliness
+    penalty = Decimal(REWORK_PENALTY * (card.rejections + card.reopenings)) / max(card.received, 1)
+    return float(min(Decimal(100), max(Decimal(0), base - penalty)).quantize(Decimal("0.01")))
+
+
+def _rank(cards: list[Scorecard]) -> list[Scorecard]:
+    for card in cards:
+        card.score = score_of(card)
+    ordered = sorted(cards, key=lambda c: (c.score is None, -(c.score or 0), -c.received, c.unit.path))
+    previous, rank = None, 0
+    for position, card in enumerate(ordered, start=1):
+        if card.score is None:
+            card.rank = None
+            continue
+        if card.score != previous:
+            rank, previous = position, card.score
+        card.rank = rank
+    return ordered
+
+
+@dataclass
+class TrendPoint:
+    month: str
+    received: int
+    closed: int
+    closed_on_time_original: int
+    overdue_now: int
+    timeliness: float | None
+
+
+def unit_trend(
+    user: AbstractBaseUser,
+    *,
+    months: int = 12,
+    units: QuerySet[Unit] | None = None,
+    today: dt.date | None = None,
+) -> list[tuple[Unit, list[TrendPoint]]]:
+    """Month by month over the last `months` months (this one included), each unit's tickets received that month and
+    how they stand: closed, closed by the original deadline, overdue now, weighted timeliness (as in the score)."""
+    today = today or clocks.today()
+    first = today.replace(day=1)
+    for _step in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    period = Period("trend", "", first, today, "")
+    charge_units, tickets = _cohort(user, period, units)
+    labels = []
+    month = first
+    while month <= today:
+        labels.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    original = Coalesce("original_due_on", "due_on")
+    live = ~Q(state=TicketState.WITHDRAWN)
+    closed = Q(closed_on__isnull=False) & live
+    running_late = Q(state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING), due_on__lt=today)
+    credit = Case(
+        When(closed & Q(closed_on__lte=original), then=Value(CREDIT_ORIGINAL)),
+        When(closed & Q(closed_on__lte=F("due_on")), then=Value(CREDIT_EXTENDED)),
+        When(closed, then=Value(CREDIT_LATE)),
+        When(live & (overdue_q(today) | running_late), then=Value(CREDIT_OVERDUE)),
+        default=None,
+        output_field=DecimalField(max_digits=4, decimal_places=2),
+    )
+    rows = (
+        tickets.annotate(_credit=credit, _weight=_weight(), _month=TruncMonth("assigned_on"))
+        .values("lead_unit", "_month")
+        .annotate(
+            received=Count("pk", filter=live),
+            closed=Count("pk", filter=closed),
+            on_time=Count("pk", filter=closed & Q(closed_on__lte=original)),
+            overdue=Count("pk", filter=overdue_q(today)),
+            credit=Sum(F("_weight") * F("_credit"), filter=Q(_credit__isnull=False)),
+            weight=Sum("_weight", filter=Q(_credit__isnull=False)),
+        )
+        .order_by()
+    )
+    by_unit: dict[int, dict[dt.date, dict[str, Any]]] = {}
+    for row in rows:
+        month_of = row["_month"]
+        if isinstance(month_of, dt.datetime):
+            month_of = month_of.date()
+        by_unit.setdefault(row["lead_unit"], {})[month_of] = row
+    trend = []
+    for unit in charge_units:
+        points = []
+        for month_start in labels:
+            row = by_unit.get(unit.pk, {}).get(month_start, {})
+            weight = row.get("weight")
+            points.append(
+                TrendPoint(
+                    month=f"{month_start:%Y-%m}",
+                    received=row.get("received", 0),
+                    closed=row.get("closed", 0),
+                    closed_on_time_original=row.get("on_time", 0),
+                    overdue_now=row.get("overdue", 0),
+                    timeliness=round(float(Decimal(row["credit"] or 0) / Decimal(weight)), 4) if weight else None,
+                )
+            )
+        trend.append((unit, points))
+    return trend
+
+
+SCORECARD_COLUMNS: list[tuple[str, Any, int]] = [
+    ("rank", gettext_lazy("Rank"), 6),
+    ("unit", gettext_lazy("Unit"), 24),
+    ("score", gettext_lazy("Score"), 8),
+    ("received", gettext_lazy("Received"), 8),
+    ("key_tickets", gettext_lazy("On key indicators"), 10),
+    ("closed", gettext_lazy("Closed"), 8),
+    ("closed_on_time_original", gettext_lazy("Closed by the original deadline"), 12),
+    ("closed_on_time_extended", gettext_lazy("Closed by the extended deadline"), 12),
+    ("overdue_now", gettext_lazy("Overdue now"), 9),
+    ("average_delay_workdays", gettext_lazy("Average delay (working days)"), 10),
+    ("worst_delay_workdays", gettext_lazy("Worst delay (working days)"), 10),
+    ("rejections", gettext_lazy("Rejections"), 8),
+    ("reopenings", gettext_lazy("Reopenings"), 8),
+    ("extensions", gettext_lazy("Extensions"), 8),
+    ("extension_workdays", gettext_lazy("Working days extended"), 10),
+    ("pauses", gettext_lazy("Pauses"), 8),
+    ("pause_workdays", gettext_lazy("Working days paused"), 10),
+    ("satisfaction", gettext_lazy("Public satisfaction"), 10),
+    ("timeliness", gettext_lazy("Weighted timeliness"), 10),
+]
+
+
+def scoreboard_write(board: Scoreboard, trend: list[tuple[Unit, list[TrendPoint]]] | None, dest: Any) -> None:
+    """The scoreboard as an .xlsx in the active language: the ranked table with the formula above it, lateness by
+    stage, and the monthly trend when given."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    from tracker.sheets import HEADER_FILL, HEADER_FONT, WRAP
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Scorecards")
+    sheet.append([_("Unit scorecards: %(period)s") % {"period": board.period.label}])
+    sheet["A1"].font = HEADER_FONT
+    sheet.append([_("Formula") + ": " + board.formula])
+    sheet["A2"].alignment = WRAP
+    stage_headings = [f"{_('Late now')}: {STAGE_LABELS[s]}" for s in STAGES] + [
+        f"{_('Ended late')}: {STAGE_LABELS[s]}" for s in STAGES
+    ]
+    sheet.append([str(label) for _key, label, _width in SCORECARD_COLUMNS] + stage_headings)
+    for cell in sheet[3]:
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+    for card in board.cards:
+        values = []
+        for key, _label, _width in SCORECARD_COLUMNS:
+            value = card.unit.name if key == "unit" else getattr(card, key)
+            if key in ("satisfaction", "timeliness") and value is not None:
+                value = round(value * 100, 1)
+            values.append(value)
+        values += [card.overdue_now_by_stage.get(s, 0) for s in STAGES]
+        values += [card.late_ended_by_stage.get(s, 0) for s in STAGES]
+        sheet.append(values)
+    for index, (_key, _label, width) in enumerate(SCORECARD_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "C4"
+    notes = workbook.create_sheet(_("Notes"))
+    notes.append([_("Formula"), board.formula])
+    for note in board.notes:
+        notes.append([_("Note"), note])
+    notes.column_dimensions["B"].width = 120
+    if trend is not None:
+        sheet2 = workbook.create_sheet(_("Monthly trend"))
+        months = [p.month for p in trend[0][1]] if trend else []
+        sheet2.append([_("Unit"), _("Figure"), *months])
+        for cell in sheet2[1]:
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        for unit, points in trend:
+            sheet2.append([unit.name, _("Received"), *[p.received for p in points]])
+            sheet2.append(
+                [
+                    unit.name,
+                    _("Weighted timeliness"),
+                    *[round(p.timeliness * 100, 1) if p.timeliness is not None else None for p in points],
+                ]
+            )
+        sheet2.column_dimensions["A"].width = 24
+        sheet2.column_dimensions["B"].width = 14
+        sheet2.freeze_panes = "C2"
+    workbook.save(dest)
