@@ -46,10 +46,6 @@ from workflows.models import Policy, RectificationClass, Severity
 CHUNK = 2000
 
 
-def _c(text: str) -> Promise:
-    return pgettext_lazy("spreadsheet column", text)
-
-
 @dataclass(frozen=True)
 class LedgerColumn:
     key: str
@@ -62,19 +58,19 @@ def _imported(key: str, width: int) -> LedgerColumn:
 
 
 LEDGER_COLUMNS = [
-    LedgerColumn("seq", _c("No."), 6),
-    LedgerColumn("number", _c("Ticket number"), 15),
+    LedgerColumn("seq", pgettext_lazy("spreadsheet column", "No."), 6),
+    LedgerColumn("number", pgettext_lazy("spreadsheet column", "Ticket number"), 15),
     _imported("appraisal", 24),
     _imported("source", 14),
     _imported("document_number", 18),
     _imported("item_number", 8),
     _imported("indicator", 22),
-    LedgerColumn("dimension", _c("Problem category"), 10),
+    LedgerColumn("dimension", pgettext_lazy("spreadsheet column", "Problem category"), 10),
     _imported("description", 40),
     _imported("severity", 8),
-    LedgerColumn("recurring", _c("Recurring"), 8),
-    LedgerColumn("goal", _c("Rectification goal"), 30),
-    LedgerColumn("measures", _c("Rectification measures"), 36),
+    LedgerColumn("recurring", pgettext_lazy("spreadsheet column", "Recurring"), 8),
+    LedgerColumn("goal", pgettext_lazy("spreadsheet column", "Rectification goal"), 30),
+    LedgerColumn("measures", pgettext_lazy("spreadsheet column", "Rectification measures"), 36),
     _imported("rectification_class", 10),
     _imported("lead_official", 10),
     _imported("lead_unit", 20),
@@ -82,23 +78,23 @@ LEDGER_COLUMNS = [
     _imported("responsible_person", 10),
     _imported("handler", 10),
     _imported("contact_phone", 14),
-    LedgerColumn("assigned_on", _c("Assigned on"), 12),
+    LedgerColumn("assigned_on", pgettext_lazy("spreadsheet column", "Assigned on"), 12),
     _imported("due_on", 12),
-    LedgerColumn("milestones", _c("Stage milestones"), 28),
-    LedgerColumn("reporting_cycle", _c("Reporting cycle"), 12),
-    LedgerColumn("state", _c("Status"), 10),
-    LedgerColumn("progress", _c("Progress"), 36),
-    LedgerColumn("difficulties", _c("Difficulties / coordination needed"), 24),
-    LedgerColumn("warning", _c("Warning"), 10),
-    LedgerColumn("extensions", _c("Extensions"), 26),
-    LedgerColumn("result", _c("Result and evidence"), 36),
-    LedgerColumn("acceptance", _c("Acceptance opinion"), 24),
-    LedgerColumn("closed_on", _c("Closed on"), 12),
-    LedgerColumn("satisfaction", _c("Public satisfaction"), 14),
-    LedgerColumn("disclosure", _c("Disclosure"), 16),
+    LedgerColumn("milestones", pgettext_lazy("spreadsheet column", "Stage milestones"), 28),
+    LedgerColumn("reporting_cycle", pgettext_lazy("spreadsheet column", "Reporting cycle"), 12),
+    LedgerColumn("state", pgettext_lazy("spreadsheet column", "Status"), 10),
+    LedgerColumn("progress", pgettext_lazy("spreadsheet column", "Progress"), 36),
+    LedgerColumn("difficulties", pgettext_lazy("spreadsheet column", "Difficulties / coordination needed"), 24),
+    LedgerColumn("warning", pgettext_lazy("spreadsheet column", "Warning"), 10),
+    LedgerColumn("extensions", pgettext_lazy("spreadsheet column", "Extensions"), 26),
+    LedgerColumn("result", pgettext_lazy("spreadsheet column", "Result and evidence"), 36),
+    LedgerColumn("acceptance", pgettext_lazy("spreadsheet column", "Acceptance opinion"), 24),
+    LedgerColumn("closed_on", pgettext_lazy("spreadsheet column", "Closed on"), 12),
+    LedgerColumn("satisfaction", pgettext_lazy("spreadsheet column", "Public satisfaction"), 14),
+    LedgerColumn("disclosure", pgettext_lazy("spreadsheet column", "Disclosure"), 16),
     # Filled by the decision record (问责 / 容错 / 纠错) once it exists; kept so the ledger's layout does not change.
-    LedgerColumn("accountability", _c("Accountability / fault tolerance"), 18),
-    LedgerColumn("remarks", _c("Remarks"), 20),
+    LedgerColumn("accountability", pgettext_lazy("spreadsheet column", "Accountability / fault tolerance"), 18),
+    LedgerColumn("remarks", pgettext_lazy("spreadsheet column", "Remarks"), 20),
 ]
 
 VALUES = [

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tracker.errors import Invalid
 from tracker.models import Appraisal, Finding, Indicator, Ticket, Unit
@@ -57,67 +57,114 @@ class Column:
     synonyms: tuple[str, ...] = ()
 
 
-def _c(text: str) -> Promise:
-    return pgettext_lazy("spreadsheet column", text)
-
-
 COLUMNS = [
     Column(
         "appraisal",
-        _c("Appraisal"),
+        pgettext_lazy("spreadsheet column", "Appraisal"),
         False,
-        _c("The appraisal's name as the system has it; not needed when the appraisal is chosen on upload."),
+        gettext_lazy("The appraisal's name as the system has it; not needed when the appraisal is chosen on upload."),
         synonyms=("考核", "考核项目", "appraisal name"),
     ),
     Column(
         "indicator",
-        _c("Indicator"),
+        pgettext_lazy("spreadsheet column", "Indicator"),
         True,
-        _c("The indicator's code, its name, or both (A03 空气与水环境质量改善)."),
+        gettext_lazy("The indicator's code, its name, or both (A03 空气与水环境质量改善)."),
         synonyms=("指标",),
     ),
-    Column("source", _c("Source"), True, _c("Who found it: 巡察组, 督查室, 12345 …"), 100),
-    Column("document_number", _c("Document number"), False, _c("文号 of the notice that lists the problem."), 100),
+    Column(
+        "source",
+        pgettext_lazy("spreadsheet column", "Source"),
+        True,
+        gettext_lazy("Who found it: 巡察组, 督查室, 12345 …"),
+        100,
+    ),
+    Column(
+        "document_number",
+        pgettext_lazy("spreadsheet column", "Document number"),
+        False,
+        gettext_lazy("文号 of the notice that lists the problem."),
+        100,
+    ),
     Column(
         "item_number",
-        _c("Item number"),
+        pgettext_lazy("spreadsheet column", "Item number"),
         True,
-        _c("The problem's number within its document; with the appraisal and document number it names the finding."),
+        gettext_lazy(
+            "The problem's number within its document; with the appraisal and document number it names the finding."
+        ),
         32,
         synonyms=("序号", "编号"),
     ),
-    Column("description", _c("Problem description"), True, _c("What is wrong, in full."), synonyms=("问题",)),
-    Column("severity", _c("Severity"), False, _c("一般, 较重 or 严重; empty means 一般.")),
+    Column(
+        "description",
+        pgettext_lazy("spreadsheet column", "Problem description"),
+        True,
+        gettext_lazy("What is wrong, in full."),
+        synonyms=("问题",),
+    ),
+    Column(
+        "severity",
+        pgettext_lazy("spreadsheet column", "Severity"),
+        False,
+        gettext_lazy("Empty means general (一般)."),
+    ),
     Column(
         "rectification_class",
-        _c("Rectification class"),
+        pgettext_lazy("spreadsheet column", "Rectification class"),
         False,
-        _c("立行立改, 限期整改 or 长期坚持; empty means 限期整改."),
+        gettext_lazy("Empty means time-limited (限期整改)."),
         synonyms=("整改类别",),
     ),
     Column(
         "lead_unit",
-        _c("Responsible unit"),
+        pgettext_lazy("spreadsheet column", "Responsible unit"),
         True,
-        _c("The lead unit's full name or a short name it carries (县环保局); a name two units share is refused."),
+        gettext_lazy(
+            "The lead unit's full name or a short name it carries (县环保局); a name two units share is refused."
+        ),
         synonyms=("牵头单位", "责任单位（牵头）"),
     ),
     Column(
         "co_units",
-        _c("Co-units"),
+        pgettext_lazy("spreadsheet column", "Co-units"),
         False,
-        _c("Other units that help, separated by 、 or commas."),
+        gettext_lazy("Other units that help, separated by 、 or commas."),
         synonyms=("配合单位",),
     ),
-    Column("lead_official", _c("Lead official"), False, _c("The leader in charge (牵头领导)."), 50),
-    Column("responsible_person", _c("Responsible person"), False, _c("The person answerable (责任人)."), 50),
-    Column("handler", _c("Handler"), False, _c("Who does the paperwork (经办人)."), 50),
-    Column("contact_phone", _c("Contact phone"), False, _c("The handler's phone."), 30),
+    Column(
+        "lead_official",
+        pgettext_lazy("spreadsheet column", "Lead official"),
+        False,
+        gettext_lazy("The leader in charge (牵头领导)."),
+        50,
+    ),
+    Column(
+        "responsible_person",
+        pgettext_lazy("spreadsheet column", "Responsible person"),
+        False,
+        gettext_lazy("The person answerable (责任人)."),
+        50,
+    ),
+    Column(
+        "handler",
+        pgettext_lazy("spreadsheet column", "Handler"),
+        False,
+        gettext_lazy("Who does the paperwork (经办人)."),
+        50,
+    ),
+    Column(
+        "contact_phone",
+        pgettext_lazy("spreadsheet column", "Contact phone"),
+        False,
+        gettext_lazy("The handler's phone."),
+        30,
+    ),
     Column(
         "due_on",
-        _c("Rectification deadline"),
+        pgettext_lazy("spreadsheet column", "Rectification deadline"),
         False,
-        _c("A date after today (2026-12-31); empty means the policy's working days from today."),
+        gettext_lazy("A date after today (2026-12-31); empty means the policy's working days from today."),
         synonyms=("完成时限", "整改期限"),
     ),
 ]
