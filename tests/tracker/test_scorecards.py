@@ -105,7 +105,11 @@ def ledger(world):
     event(t6, EventKind.ACCEPT, D(2026, 9, 16))
     event(t6, EventKind.REOPEN, D(2026, 9, 25))
     PauseRequest.objects.create(
-        ticket=t6, requested_by=world.officer_a, reason="专家论证", state=RequestState.APPROVED, paused_on=D(2026, 9, 28)
+        ticket=t6,
+        requested_by=world.officer_a,
+        reason="专家论证",
+        state=RequestState.APPROVED,
+        paused_on=D(2026, 9, 28),
     )
     ExtensionRequest.objects.create(
         ticket=t6,
