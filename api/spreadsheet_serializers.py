@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.filters import MAX_ID
+from api.serializers import UnitScorecardSerializer
 from tracker import scorecards
 from tracker.models import Appraisal, Unit
 
@@ -102,6 +103,11 @@ class ExportSerializer(serializers.Serializer):
         request = self.context.get("request")
         path = f"/api/v1/exports/{export.pk}/"
         return request.build_absolute_uri(path) if request is not None else path
+
+
+class ExportFailedSerializer(ExportSerializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
 
 
 class ScorecardQuery(serializers.Serializer):
@@ -200,3 +206,24 @@ class UnitTrendSerializer(serializers.Serializer):
             "unit": ScorecardUnitSerializer(unit).data,
             "points": TrendPointSerializer(points, many=True).data,
         }
+
+
+class UnitStatsQuery(serializers.Serializer):
+    within = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text=_("Only this unit and the units below it.")
+    )
+    period = serializers.ChoiceField(
+        choices=scorecards.PeriodKind.CHOICES,
+        required=False,
+        help_text=_("Count only the tickets received in this period (all tickets when not given)."),
+    )
+    value = serializers.CharField(
+        required=False, max_length=20, help_text=_("2026-10, 2026-Q4, 2026 or an appraisal's id.")
+    )
+
+
+class UnitStatsSerializer(UnitScorecardSerializer):
+    closed_on_time_original = serializers.IntegerField(help_text=_("Closed by the deadline first assigned."))
+    worst_delay_workdays = serializers.IntegerField(
+        allow_null=True, help_text=_("The most working days a closed ticket closed after its deadline.")
+    )

@@ -20,6 +20,7 @@ from api import schema
 from api.filters import TicketFilter
 from api.parsers import MultiPartParser
 from api.spreadsheet_serializers import (
+    ExportFailedSerializer,
     ExportSerializer,
     FindingsImportInput,
     FindingsImportResultSerializer,
@@ -134,7 +135,7 @@ class ExportDetail(APIView):
 
     content_negotiation_class = FileNegotiation
 
-    @extend_schema(responses={**XLSX, 202: ExportSerializer, 410: ExportSerializer})
+    @extend_schema(responses={**XLSX, 202: ExportSerializer, 410: ExportFailedSerializer})
     def get(self, request: Request, pk: int) -> Any:
         export = Export.objects.filter(pk=pk, user_id=request.user.pk).first()
         if export is None:
@@ -146,8 +147,11 @@ class ExportDetail(APIView):
                 raise Http404 from None
             filename = export.file.name.rsplit("/", 1)[-1].split("-", 1)[-1]
             return FileResponse(content, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
-        code = status.HTTP_410_GONE if export.state == ExportState.FAILED else status.HTTP_202_ACCEPTED
-        return Response(ExportSerializer(export, context={"request": request}).data, status=code)
+        body = ExportSerializer(export, context={"request": request}).data
+        if export.state == ExportState.FAILED:
+            detail = translation.gettext("The export could not be written; ask for it again.")
+            return Response({"code": "export_failed", "detail": detail, **body}, status=status.HTTP_410_GONE)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 def _scoreboard(request: Request, query: dict[str, Any]) -> scorecards.Scoreboard:

@@ -206,6 +206,12 @@ def test_an_export_still_being_written_answers_with_its_state(world):
     assert (response.status_code, response.json()["state"]) == (202, "pending")
 
 
+def test_a_failed_export_says_so_in_the_error_envelope(world):
+    export = Export.objects.create(user=world.supervisor, params={}, state="failed", error="disk full")
+    response = token_client(world.supervisor).get(f"/api/v1/exports/{export.pk}/")
+    assert (response.status_code, response.json()["code"], response.json()["state"]) == (410, "export_failed", "failed")
+
+
 def test_the_scorecards_endpoint_ranks_units_with_the_formula(world):
     world.ticket()
     response = token_client(world.supervisor).get("/api/v1/stats/scorecards/", {"period": "year"})
