@@ -38,7 +38,8 @@ from tracker.models import (
     Verification,
 )
 from tracker.services.imports import COLUMN_BY_KEY
-from tracker.sheets import HEADER_FILL, HEADER_FONT, WARNING_FILLS, choice_label
+from tracker.sheets import HEADER_FILL, HEADER_FONT, WARNING_FILLS
+from tracker.sheets import choice_label as _choice_label
 from workflows import clocks
 from workflows.machine import OPEN_STATES, TicketState
 from workflows.models import Policy, RectificationClass, Severity
@@ -145,6 +146,20 @@ def ledger_chunks(tickets: QuerySet[Ticket], *, size: int = CHUNK) -> Iterator[l
             return
         yield chunk
         last = chunk[-1]["id"]
+
+
+_labels: dict[tuple[str | None, type, str], str] = {}
+
+
+def choice_label(choices: type, value: str) -> str:
+    """tracker.sheets.choice_label, remembered per language: a ledger asks for the same few labels on every row."""
+    from django.utils.translation import get_language
+
+    key = (get_language(), choices, value)
+    label = _labels.get(key)
+    if label is None:
+        label = _labels[key] = _choice_label(choices, value)
+    return label
 
 
 class _Context:
@@ -334,7 +349,8 @@ def ledger_write(
                 values[WARNING_COLUMN] = cell
             else:
                 values[WARNING_COLUMN] = label
-            sheet.append(values)
+            # An empty cell is left out of the sheet's XML altogether, where "" would be written as a string.
+            sheet.append([None if value == "" else value for value in values])
         if on_chunk is not None:
             on_chunk(seq)
     workbook.save(dest)
