@@ -261,6 +261,8 @@ class Ticket(RectificationMachine):
             # The ledger by state, newest first: PostgreSQL walks one state's keys backward and checks the scope's
             # lead unit in the index itself, never visiting the rows of the tickets it passes over.
             models.Index(fields=["state", "id"], include=["lead_unit"], name="ticket_state_id"),
+            # The tickets a unit received in a month or quarter (tracker.scorecards).
+            models.Index(fields=["assigned_on"], name="ticket_assigned_on"),
             # The open-ticket deadline scan (overdue lists, stats).
             models.Index(fields=["stage_deadline"], name="ticket_open_deadline", condition=Q(state__in=OPEN_STATES)),
             # notifications sweep: claims tickets whose next_action_at has come.

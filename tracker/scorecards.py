@@ -159,10 +159,11 @@ class Period:
     label: str
     appraisal_id: int | None = None
 
-    def tickets(self) -> Q:
+    def tickets(self, prefix: str = "") -> Q:
+        """The tickets received in the period (`prefix` "ticket__" for rows that point at a ticket)."""
         if self.appraisal_id is not None:
-            return Q(finding__appraisal_id=self.appraisal_id)
-        return Q(assigned_on__gte=self.start, assigned_on__lte=self.end)
+            return Q(**{f"{prefix}finding__appraisal_id": self.appraisal_id})
+        return Q(**{f"{prefix}assigned_on__gte": self.start, f"{prefix}assigned_on__lte": self.end})
 
 
 def period_of(kind: str, value: str | int | None = None, *, today: dt.date | None = None) -> Period:
@@ -292,13 +293,26 @@ def _weight(prefix: str = "") -> ExpressionWrapper:
     return ExpressionWrapper(weight * key, output_field=DecimalField(max_digits=12, decimal_places=3))
 
 
-def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None) -> tuple[list[Unit], QuerySet]:
+@dataclass
+class _Cohort:
+    """The tickets a scoreboard counts, as a filter on Ticket and on the rows that point at a ticket: those rows are
+    filtered through their join to the ticket, so each statement reads the ticket table once."""
+
+    units: list[Unit]
+    period: Period
+
+    def tickets(self) -> QuerySet[Ticket]:
+        return Ticket.objects.filter(self.of("")).order_by()
+
+    def of(self, prefix: str) -> Q:
+        return self.period.tickets(prefix) & Q(**{f"{prefix}lead_unit__in": [u.pk for u in self.units]})
+
+
+def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None) -> _Cohort:
     charge = units_in_charge(user)
     if units is not None:
         charge = charge.filter(pk__in=units.values("pk"))
-    charge_units = list(charge.order_by("path"))
-    tickets = Ticket.objects.filter(period.tickets(), lead_unit__in=[u.pk for u in charge_units])
-    return charge_units, tickets
+    return _Cohort(list(charge.order_by("path")), period)
 
 
 def unit_scoreboard(
@@ -306,19 +320,20 @@ def unit_scoreboard(
 ) -> Scoreboard:
     """The scorecards of the units in the user's charge (narrowed to `units`) for `period`, ranked by score."""
     today = today or clocks.today()
-    charge_units, tickets = _cohort(user, period, units)
+    cohort = _cohort(user, period, units)
     w = _Workdays(min(period.start, today) - dt.timedelta(days=366), today)
-    cards = {unit.pk: Scorecard(unit=unit) for unit in charge_units}
-    if charge_units:
-        _ticket_figures(tickets, cards, w, today)
-        _event_figures(tickets, cards, w)
-        _clock_request_figures(tickets, cards, w)
-        _feedback_figures(tickets, cards)
+    cards = {unit.pk: Scorecard(unit=unit) for unit in cohort.units}
+    if cohort.units:
+        _ticket_figures(cohort, cards, w, today)
+        _event_figures(cohort, cards, w)
+        _clock_request_figures(cohort, cards, w)
+        _feedback_figures(cohort, cards)
     ranked = _rank(list(cards.values()))
     return Scoreboard(period=period, cards=ranked, formula=score_formula(), notes=stage_notes(), today=today)
 
 
-def _ticket_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays, today: dt.date) -> None:
+def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, today: dt.date) -> None:
+    tickets = cohort.tickets()
     live = ~Q(state=TicketState.WITHDRAWN)
     closed = Q(closed_on__isnull=False) & live
     original = Coalesce("original_due_on", "due_on")
@@ -377,10 +392,10 @@ def _ticket_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _
             card.timeliness = round(float(Decimal(row["credit"] or 0) / Decimal(row["weight"])), 4)
 
 
-def _event_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays) -> None:
+def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -> None:
     """Rejections, reopenings and the stages that ended late, from the transition events."""
     kinds = [EventKind.REJECT, EventKind.REOPEN, *STAGE_ENDS.values()]
-    events = TicketEvent.objects.filter(ticket__in=tickets.values("pk"), kind__in=kinds)
+    events = TicketEvent.objects.filter(cohort.of("ticket__"), kind__in=kinds).order_by()
     day = TruncDate("created_at", tzinfo=clocks.SHANGHAI)
     previous = (
         TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"), kind__in=TRANSITION_KINDS)
@@ -428,10 +443,9 @@ def _event_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _W
         card.late_ended_by_stage = {stage: card.late_ended_by_stage.get(stage, 0) for stage in STAGES}
 
 
-def _clock_request_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard], w: _Workdays) -> None:
-    ids = tickets.values("pk")
+def _clock_request_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -> None:
     extensions = (
-        ExtensionRequest.objects.filter(ticket__in=ids, state=RequestState.APPROVED)
+        ExtensionRequest.objects.filter(cohort.of("ticket__"), state=RequestState.APPROVED)
         .annotate(_days=w("requested_deadline") - w("current_deadline"))
         .values("ticket__lead_unit")
         .annotate(n=Count("pk"), days=Sum("_days"))
@@ -441,7 +455,7 @@ def _clock_request_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard
         card = cards[row["ticket__lead_unit"]]
         card.extensions, card.extension_workdays = row["n"], row["days"] or 0
     pauses = (
-        PauseRequest.objects.filter(ticket__in=ids, paused_on__isnull=False)
+        PauseRequest.objects.filter(cohort.of("ticket__"), paused_on__isnull=False)
         .annotate(
             _days=Case(
                 When(resumed_on__isnull=False, then=w("resumed_on") - w("paused_on")),
@@ -458,9 +472,9 @@ def _clock_request_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard
         card.pauses, card.pause_workdays = row["n"], row["days"] or 0
 
 
-def _feedback_figures(tickets: QuerySet[Ticket], cards: dict[int, Scorecard]) -> None:
+def _feedback_figures(cohort: _Cohort, cards: dict[int, Scorecard]) -> None:
     rows = (
-        Feedback.objects.filter(ticket__in=tickets.values("pk"))
+        Feedback.objects.filter(cohort.of("ticket__"))
         .values("ticket__lead_unit")
         .annotate(n=Count("pk"), good=Count("pk", filter=~Q(rating=Rating.DISSATISFIED)))
         .order_by()
@@ -523,7 +537,8 @@ def unit_trend(
     for _step in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     period = Period("trend", "", first, today, "")
-    charge_units, tickets = _cohort(user, period, units)
+    cohort = _cohort(user, period, units)
+    charge_units, tickets = cohort.units, cohort.tickets()
     labels = []
     month = first
     while month <= today:

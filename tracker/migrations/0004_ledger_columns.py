@@ -86,5 +86,9 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['assigned_on'], name='ticket_assigned_on'),
+        ),
         migrations.RunPython(backfill_original_due_on, migrations.RunPython.noop),
     ]
