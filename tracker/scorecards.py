@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
@@ -372,7 +372,8 @@ def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, 
             for stage, state in STAGE_STATES.items()
         },
     }
-    for row in annotated.values("lead_unit").annotate(**figures).order_by():
+    rows = cast(list[dict[str, Any]], list(annotated.values("lead_unit").annotate(**figures).order_by()))
+    for row in rows:
         card = cards[row["lead_unit"]]
         card.received, card.withdrawn, card.open, card.closed = (
             row["received"],
@@ -415,7 +416,8 @@ def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -
         "reopenings": Count("pk", filter=Q(kind=EventKind.REOPEN)),
         **{f"late_{stage}": Count("pk", filter=q) for stage, q in late.items()},
     }
-    for row in annotated.values("ticket__lead_unit").annotate(**figures).order_by():
+    rows = cast(list[dict[str, Any]], list(annotated.values("ticket__lead_unit").annotate(**figures).order_by()))
+    for row in rows:
         card = cards[row["ticket__lead_unit"]]
         card.rejections, card.reopenings = row["rejections"], row["reopenings"]
         card.late_ended_by_stage = {stage: row.get(f"late_{stage}", 0) for stage in STAGES}
@@ -429,16 +431,16 @@ def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -
     }
     stage_of = {EventKind.VERIFY: "verifying", EventKind.CLOSE: "closing"}
     for kind, days in limit.items():
-        rows = (
+        late_rows = (
             later.filter(kind=kind)
             .annotate(_limit=days)
             .values("ticket__lead_unit")
             .annotate(n=Count("pk", filter=Q(_day__gt=F("_began") + F("_limit"))))
             .order_by()
         )
-        for row in rows:
-            card = cards[row["ticket__lead_unit"]]
-            card.late_ended_by_stage = {**card.late_ended_by_stage, stage_of[kind]: row["n"]}
+        for late_row in late_rows:
+            card = cards[late_row["ticket__lead_unit"]]
+            card.late_ended_by_stage = {**card.late_ended_by_stage, stage_of[kind]: late_row["n"]}
     for card in cards.values():
         card.late_ended_by_stage = {stage: card.late_ended_by_stage.get(stage, 0) for stage in STAGES}
 
@@ -570,7 +572,8 @@ def unit_trend(
         .order_by()
     )
     by_unit: dict[int, dict[dt.date, dict[str, Any]]] = {}
-    for row in rows:
+    month_rows = cast(list[dict[str, Any]], list(rows))
+    for row in month_rows:
         month_of = row["_month"]
         if isinstance(month_of, dt.datetime):
             month_of = month_of.date()
@@ -579,16 +582,16 @@ def unit_trend(
     for unit in charge_units:
         points = []
         for month_start in labels:
-            row = by_unit.get(unit.pk, {}).get(month_start, {})
-            weight = row.get("weight")
+            found = by_unit.get(unit.pk, {}).get(month_start, {})
+            weight = found.get("weight")
             points.append(
                 TrendPoint(
                     month=f"{month_start:%Y-%m}",
-                    received=row.get("received", 0),
-                    closed=row.get("closed", 0),
-                    closed_on_time_original=row.get("on_time", 0),
-                    overdue_now=row.get("overdue", 0),
-                    timeliness=round(float(Decimal(row["credit"] or 0) / Decimal(weight)), 4) if weight else None,
+                    received=found.get("received", 0),
+                    closed=found.get("closed", 0),
+                    closed_on_time_original=found.get("on_time", 0),
+                    overdue_now=found.get("overdue", 0),
+                    timeliness=round(float(Decimal(found["credit"] or 0) / Decimal(weight)), 4) if weight else None,
                 )
             )
         trend.append((unit, points))
@@ -640,9 +643,9 @@ def scoreboard_write(board: Scoreboard, trend: list[tuple[Unit, list[TrendPoint]
     for cell in sheet[3]:
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
     for card in board.cards:
-        values = []
+        values: list[Any] = []
         for key, _label, _width in SCORECARD_COLUMNS:
-            value = card.unit.name if key == "unit" else getattr(card, key)
+            value: Any = card.unit.name if key == "unit" else getattr(card, key)
             if key in ("satisfaction", "timeliness") and value is not None:
                 value = round(value * 100, 1)
             values.append(value)

@@ -517,7 +517,7 @@ def findings_import(*, actor: AbstractBaseUser, file: IO[bytes], appraisal: Appr
             contact_phone=r.get("contact_phone", ""),
         )
         for name, message in finding_errors(spec, today).items():
-            problem(number, name if name in COLUMN_BY_KEY else "description", "invalid", message)
+            problem(number, name if name in COLUMN_BY_KEY else "description", "invalid", str(message))
         specs.append((number, spec))
     if problems:
         problems.sort(key=lambda p: (p.row, p.column))

@@ -18,9 +18,9 @@ from workflows import calendar, clocks
 from workflows.models import Policy, RectificationClass, Severity
 
 
-def unit_create(*, name: str, code: str, kind: str, parent: Unit | None = None) -> Unit:
+def unit_create(*, name: str, code: str, kind: str, parent: Unit | None = None, short_names: str = "") -> Unit:
     with transaction.atomic():
-        unit = Unit.objects.create(name=name, code=code, kind=kind, parent=parent, path="")
+        unit = Unit.objects.create(name=name, code=code, kind=kind, parent=parent, path="", short_names=short_names)
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.save(update_fields=["path"])
     return unit
@@ -58,9 +58,9 @@ def may_assign(actor: AbstractBaseUser, unit: Unit) -> bool:
     return bool(roles_in_unit(actor, unit) & set(OVERSIGHT_ROLES))
 
 
-def finding_errors(spec: FindingSpec, today: dt.date) -> dict[str, str]:
+def finding_errors(spec: FindingSpec, today: dt.date) -> dict[str, list[str] | str]:
     """What is wrong with a finding before it may be logged, by field; empty when nothing is."""
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     if not (spec.description or "").strip():
         errors["description"] = _("Describe the problem.")
     if not (spec.source or "").strip():
@@ -128,7 +128,7 @@ def findings_create(*, actor: AbstractBaseUser, specs: list[FindingSpec]) -> lis
     """finding_create for many findings in one transaction, written in bulk (the spreadsheet import): the same rules,
     the same rows and events. Any refusal refuses them all; Invalid names each finding by its index ("3.due_on")."""
     today = clocks.today()
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     for index, spec in enumerate(specs):
         if not may_assign(actor, spec.unit):
             raise Forbidden(_("Only an assessor or supervisor over this unit may assign it a finding."))
