@@ -192,6 +192,8 @@ def period_of(kind: str, value: str | int | None = None, *, today: dt.date | Non
             year = int(value) if value else today.year
             return Period(kind, str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), str(year))
         if kind == PeriodKind.APPRAISAL:
+            if not 0 < int(value) < 2**63:
+                raise ValueError(value)
             appraisal = Appraisal.objects.get(pk=int(value))
             return Period(
                 kind,

@@ -175,19 +175,26 @@ def open_sheet(upload: IO[bytes], *, known_headings: Iterable[str], max_rows: in
     known = {heading_key(h) for h in known_headings}
     rows = sheet.iter_rows(max_col=MAX_COLUMNS)
     header_row, headings = 0, []
-    for number, row in enumerate(rows, start=1):
-        values = [cell.value for cell in row]
-        if sum(heading_key(v) in known for v in values) >= 2:
-            header_row, headings = number, [str(v).strip() if v is not None else "" for v in values]
-            break
-        if number >= HEADING_SEARCH_ROWS:
-            break
+    try:
+        for number, row in enumerate(rows, start=1):
+            values = [cell.value for cell in row]
+            if sum(heading_key(v) in known for v in values) >= 2:
+                header_row, headings = number, [str(v).strip() if v is not None else "" for v in values]
+                break
+            if number >= HEADING_SEARCH_ROWS:
+                break
+    except Exception:  # damaged XML inside a sound zip
+        raise BadSpreadsheet(_("The workbook could not be read; open it in Excel or WPS and save it again.")) from None
     if not header_row:
         raise BadSpreadsheet(
             _("No heading row was found in the first %(n)s rows of the first sheet: use the template's headings.")
             % {"n": HEADING_SEARCH_ROWS}
         )
-    merged = [ref for ref, _first, last in _merged_ranges(archive, sheet._worksheet_path) if last >= header_row]
+    try:
+        ranges = _merged_ranges(archive, sheet._worksheet_path)
+    except (KeyError, OSError, zipfile.BadZipFile, EOFError):
+        raise BadSpreadsheet(_("The workbook could not be read; open it in Excel or WPS and save it again.")) from None
+    merged = [ref for ref, _first, last in ranges if last >= header_row]
     if merged:
         raise BadSpreadsheet(
             _("Cells %(refs)s are merged: unmerge them and give every row its own value in every column.")
@@ -202,6 +209,15 @@ BLANK_RUN = 1000
 
 
 def _data_rows(rows: Iterator[Any], header_row: int, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from _rows_until_blank(rows, header_row, max_rows)
+    except (Formula, BadSpreadsheet):
+        raise
+    except Exception:  # damaged XML further down the sheet
+        raise BadSpreadsheet(_("The workbook could not be read; open it in Excel or WPS and save it again.")) from None
+
+
+def _rows_until_blank(rows: Iterator[Any], header_row: int, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     blank_run = 0
     read = 0
     for number, row in enumerate(rows, start=header_row + 1):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import schema
-from api.filters import TicketFilter
+from api.filters import MAX_ID, TicketFilter
 from api.parsers import MultiPartParser
 from api.spreadsheet_serializers import (
     ExportFailedSerializer,
@@ -137,7 +137,7 @@ class ExportDetail(APIView):
 
     @extend_schema(responses={**XLSX, 202: ExportSerializer, 410: ExportFailedSerializer})
     def get(self, request: Request, pk: int) -> Any:
-        export = Export.objects.filter(pk=pk, user_id=request.user.pk).first()
+        export = Export.objects.filter(pk=pk, user_id=request.user.pk).first() if pk <= MAX_ID else None
         if export is None:
             raise Http404
         if export.state == ExportState.DONE:

@@ -207,6 +207,21 @@ def test_a_zip_bomb_is_refused_from_its_declared_sizes(world, settings):
         imports.findings_import(actor=world.assessor, file=out)
 
 
+def test_a_sheet_whose_xml_breaks_off_is_refused_plainly(world):
+    content = findings_file([finding_row(world, n) for n in range(1, 30)]).getvalue()
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            archive.writestr(item.filename, data)
+    with pytest.raises(BadSpreadsheet):
+        imports.findings_import(actor=world.assessor, file=out)
+    assert Finding.objects.count() == 0
+
+
 def test_more_rows_than_the_limit_are_refused(world, settings):
     settings.IMPORT_MAX_ROWS = 2
     file = findings_file([finding_row(world, n) for n in (1, 2, 3)])
