@@ -47,20 +47,17 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(m) for m in messages]} if messages else {}
 
 
-def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
-    """What the caller needs to recover from a 409 on a ticket: its current state, version and transitions."""
-    body: dict[str, Any] = {"state": exc.context.get("state"), "version": exc.context.get("version")}
-    ticket_id = getattr(view, "conflict_ticket_id", None)
-    if ticket_id is not None:
-        try:
-            ticket = selectors.ticket_get(request.user, ticket_id)
-        except tracker_errors.NotFound:
-            ticket = None
-        if ticket is not None:
-            body["state"], body["version"] = ticket.state, ticket.version
-            body["available_transitions"] = [t.name for t in selectors.transitions_available(request.user, ticket)]
-    body.setdefault("available_transitions", [])
-    return body
+def _ticket_conflict_body(request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
+    """What the caller needs to recover from a 409 on a ticket: its state, version and the transitions they may
+    fire now, from the ticket as the refusing service read it (a refusal changes nothing, so it is current)."""
+    ticket = exc.ticket
+    if ticket is None:
+        return {"state": None, "version": None, "available_transitions": []}
+    return {
+        "state": ticket.state,
+        "version": ticket.version,
+        "available_transitions": [spec.name for spec in selectors.transitions_available(request.user, ticket)],
+    }
 
 
 def _body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
@@ -79,7 +76,7 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    view, request = context.get("view"), context.get("request")
+    request = context.get("request")
     headers: dict[str, str] = {}
 
     if isinstance(exc, tracker_errors.ServiceError):
@@ -89,7 +86,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             summary = getattr(exc, "summary", None) or _("Some fields are not valid.")
             data = {**_bad_request(exc.code, summary, exc.errors), **exc.context}
         elif status_code == status.HTTP_409_CONFLICT:
-            data = _body(exc.code, exc.message, **_ticket_conflict_body(view, request, exc))
+            data = _body(exc.code, exc.message, **_ticket_conflict_body(request, exc))
         else:
             data = _body(exc.code, exc.message)
     elif isinstance(exc, Http404):

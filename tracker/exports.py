@@ -41,7 +41,7 @@ from tracker.services.imports import COLUMN_BY_KEY
 from tracker.sheets import HEADER_FILL, HEADER_FONT, WARNING_FILLS
 from tracker.sheets import choice_label as _choice_label
 from workflows import clocks
-from workflows.machine import OPEN_STATES, TicketState
+from workflows.machine import OPEN_STATES, PUBLISHED_STATES, TicketState
 from workflows.models import Policy, RectificationClass, Severity
 
 CHUNK = 2000
@@ -250,7 +250,7 @@ def ledger_row(row: dict[str, Any], seq: int, context: _Context, unit_names: dic
             for current, requested, state in extensions
         ]
         extension_text = _("%(n)s approved: %(list)s") % {"n": approved, "list": "；".join(parts)}
-    published = row["state"] in (TicketState.EXPLAINED, TicketState.VERIFIED, TicketState.CLOSED)
+    published = row["state"] in PUBLISHED_STATES
     disclosure = (
         _("Published %(date)s") % {"date": f"{row['published_on']:%Y-%m-%d}"}
         if published and row["published_on"]
