@@ -19,7 +19,7 @@ import resource
 import tempfile
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from bench.common import Context, in_processes, stopwatch
 from tracker import exports, scorecards, selectors
@@ -129,7 +129,8 @@ def export_ledger(ctx: Context, rows: int) -> None:
 def score(ctx: Context) -> None:
     supervisor = get_user_model().objects.get(username=ctx.seed.supervisor)
     today = clocks.today()
-    everything = scorecards.Period("year", "all", dt.date(2000, 1, 1), today, "all")
+    first = Ticket.objects.aggregate(first=Min("assigned_on"))["first"] or today
+    everything = scorecards.Period("year", "all", first, today, "all")
     scorecards.unit_scoreboard(supervisor, period=scorecards.period_of("month"))  # warm the calendar and policies
     with stopwatch() as elapsed:
         board = scorecards.unit_scoreboard(supervisor, period=everything)
