@@ -33,9 +33,9 @@ from api.spreadsheet_serializers import (
 )
 from api.tasks import export_ledger
 from api.views.base import FileNegotiation, validated
-from tracker import exports, scorecards, selectors
+from tracker import exports, scorecard_sheet, scorecards, selectors
 from tracker.models import Export, ExportState, Ticket, Unit
-from tracker.services import imports
+from tracker.services import import_template, imports
 from tracker.services.exports import export_params, export_request
 from tracker.sheets import XLSX_CONTENT_TYPE
 
@@ -65,7 +65,7 @@ class FindingsImportTemplate(APIView):
     def get(self, request: Request) -> FileResponse:
         language = _language(request, validated(LanguageInput, request.query_params).get("lang"))
         spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-        imports.findings_template(actor=request.user, language=language, dest=spool)
+        import_template.findings_template(actor=request.user, language=language, dest=spool)
         with translation.override(language):
             name = translation.gettext("findings-template") + ".xlsx"
         return xlsx_response(spool, name)
@@ -186,7 +186,7 @@ class ScorecardsSheet(APIView):
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
         trend = scorecards.unit_trend(request.user, months=query["months"], units=units)
         spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-        scorecards.scoreboard_write(board, trend, spool)
+        scorecard_sheet.scoreboard_write(board, trend, spool)
         return xlsx_response(spool, f"{translation.gettext('scorecards')}-{board.period.value}.xlsx")
 
 

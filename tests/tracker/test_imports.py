@@ -12,7 +12,7 @@ from tests.factories import IndicatorFactory
 from tests.tracker.spreadsheets import HEADINGS, finding_row, findings_file, letter
 from tracker import services
 from tracker.models import EventKind, Finding, Ticket, TicketEvent, UnitKind
-from tracker.services import imports
+from tracker.services import import_template, imports
 from tracker.services.imports import ImportRejected
 from tracker.sheets import BadSpreadsheet
 from workflows import clocks
@@ -255,7 +255,7 @@ def test_a_template_with_headings_and_no_rows_imports_nothing(world):
 @pytest.mark.parametrize(("language", "heading"), [("zh-hans", "责任单位"), ("en", "Responsible unit")])
 def test_the_template_explains_each_column_in_its_language(world, language, heading):
     out = io.BytesIO()
-    imports.findings_template(actor=world.assessor, language=language, dest=out)
+    import_template.findings_template(actor=world.assessor, language=language, dest=out)
     workbook = load_workbook(io.BytesIO(out.getvalue()))
     fill_in, guide, reference = workbook.worksheets
     assert heading in [c.value for c in fill_in[1]]

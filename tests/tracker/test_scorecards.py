@@ -11,7 +11,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from tests.factories import IndicatorFactory
-from tracker import scorecards
+from tracker import scorecard_sheet, scorecards
 from tracker.models import (
     EventKind,
     ExtensionRequest,
@@ -186,7 +186,7 @@ def test_the_scorecard_sheet_shows_the_formula_and_ranks(ledger):
     board = scorecards.unit_scoreboard(ledger.supervisor, period=scorecards.period_of("month", "2026-09"), today=TODAY)
     trend = scorecards.unit_trend(ledger.supervisor, months=2, today=TODAY)
     out = io.BytesIO()
-    scorecards.scoreboard_write(board, trend, out)
+    scorecard_sheet.scoreboard_write(board, trend, out)
     workbook = load_workbook(io.BytesIO(out.getvalue()))
     sheet = workbook.worksheets[0]
     assert board.formula in sheet["A2"].value
