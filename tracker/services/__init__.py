@@ -11,6 +11,13 @@ from tracker.services.activity import (
     pause_request,
     progress_report,
 )
+from tracker.services.decisions import (
+    DECISION_SERVICES,
+    accountability_open,
+    correction_issue,
+    decision_amend,
+    fault_tolerance_apply,
+)
 from tracker.services.escalation import tickets_mark_listed
 from tracker.services.setup import finding_create, membership_add, unit_create
 from tracker.services.tickets import (
@@ -28,6 +35,11 @@ from tracker.services.tickets import (
 )
 
 __all__ = [
+    "DECISION_SERVICES",
+    "accountability_open",
+    "correction_issue",
+    "decision_amend",
+    "fault_tolerance_apply",
     "TRANSITION_SERVICES",
     "check_evidence_file",
     "clock_resume",

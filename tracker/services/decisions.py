@@ -1,0 +1,858 @@
+"""Writes of the decision record: opening a procedure and each of its steps (workflows.decisions).
+
+Every service locks the decision row (`select_for_update(of=("self",))`), checks that the actor may see it
+(NotFound), holds a role that may take the step (Forbidden), that the state allows it (InvalidTransition) and the
+version read (StaleVersion); then fires the transition, saves the changed fields and appends the event to the hash
+chain (tracker.decision_chain), all in one transaction. The chain's lock is taken last, after every row the
+service writes is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tracker import decision_chain
+from tracker.decision_selectors import DECISION_OVERSIGHT, decision_get, roles_on_decision
+from tracker.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound, StaleVersion
+from tracker.models import Decision, DecisionEvent, DecisionEventKind, Indicator, SubjectKind, Ticket, Unit
+from tracker.models.decisions import ADJUSTMENTS, PERSON_MEASURES, PUBLIC_MEASURES, UNIT_MEASURES, FollowUp
+from tracker.permissions import UNIT_ROLES, memberships_of
+from tracker.services.setup import finding_create
+from workflows import calendar, clocks
+from workflows.decisions import (
+    APPEAL_MONTHS,
+    BODIES,
+    DECISION_TRANSITIONS,
+    IN_EFFECT,
+    INITIAL_STATE,
+    REMIND_WORKDAYS_BEFORE,
+    AppealOutcome,
+    DecisionKind,
+    DecisionState,
+    add_months,
+    months_on,
+    step_deadline,
+)
+from workflows.machine import TicketState
+from workflows.models import RectificationClass, Severity
+
+D = DecisionState
+TEXT_FIELDS_AMENDABLE = ("facts", "rule", "deciding_body", "document_number")
+
+
+# --- the clock of a step ------------------------------------------------------------------------------------------
+
+
+def first_action_at(due_on: dt.date | None) -> dt.datetime | None:
+    """When a step due on `due_on` first calls for a message: a reminder some working days before."""
+    if due_on is None:
+        return None
+    return clocks.start_of(calendar.subtract_workdays(due_on, REMIND_WORKDAYS_BEFORE))
+
+
+def _start_step(decision: Decision, today: dt.date, due_on: dt.date | None = None) -> list[str]:
+    decision.step_started_on = today
+    decision.due_on = due_on if due_on is not None else step_deadline(decision.state, today)
+    decision.next_action_at = first_action_at(decision.due_on)
+    return ["step_started_on", "due_on", "next_action_at"]
+
+
+# --- shared checks ------------------------------------------------------------------------------------------------
+
+
+def _lock_for(decision_id: int, actor: AbstractBaseUser, name: str, version: int | None) -> Decision:
+    """The decision locked for transition `name`, once the actor is found to be allowed to fire it now."""
+    decision = decision_get(actor, decision_id, lock=True)
+    spec = DECISION_TRANSITIONS[name]
+    if not roles_on_decision(actor, decision) & set(spec.roles):
+        raise Forbidden(
+            _("You hold no role that may take this step of the decision."),
+            state=decision.state,
+            version=decision.version,
+        )
+    current = decision.appeal_state if spec.field == "appeal_state" else decision.state
+    allowed = decision.kind in spec.kinds and current in spec.sources
+    if name == "appeal":
+        allowed = allowed and decision.state in IN_EFFECT
+    if not allowed:
+        raise InvalidTransition(
+            _("This step cannot be taken while the decision is %(state)s.") % {"state": decision.get_state_display()},
+            state=decision.state,
+            version=decision.version,
+        )
+    if version is not None and version != decision.version:
+        raise StaleVersion(
+            _("The decision has changed since you read it (your version %(yours)s, current %(current)s).")
+            % {"yours": version, "current": decision.version},
+            state=decision.state,
+            version=decision.version,
+        )
+    return decision
+
+
+def _save(decision: Decision, fields: Iterable[str]) -> None:
+    decision.version += 1
+    decision.save(update_fields=sorted({*fields, "state", "appeal_state", "version", "updated_at"}))
+
+
+def _need_text(errors: dict[str, str], **texts: str) -> None:
+    for name, value in texts.items():
+        if not (value or "").strip():
+            errors[name] = _("This field is required.")
+
+
+def _tickets_for(actor: AbstractBaseUser, ticket_ids: Iterable[int]) -> list[Ticket]:
+    """The tickets named, each one the actor may see (else NotFound: a ticket out of sight does not exist)."""
+    from tracker.selectors import tickets_visible_to
+
+    ids = sorted(set(ticket_ids))
+    found = list(tickets_visible_to(actor).filter(pk__in=ids).select_related("finding"))
+    if len(found) != len(ids):
+        raise NotFound(_("No such ticket."))
+    return found
+
+
+def _subject_checks(
+    *,
+    subject_kind: str,
+    subject_unit: Unit,
+    subject_user: AbstractBaseUser | None,
+    subject_name: str,
+    facts: str,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if subject_kind not in SubjectKind.values:
+        errors["subject_kind"] = _("Choose an organisation or a person.")
+    elif subject_kind == SubjectKind.PERSON and not (subject_name or "").strip():
+        errors["subject_name"] = _("Name the person concerned.")
+    elif subject_kind == SubjectKind.UNIT and subject_user is not None:
+        errors["subject_user"] = _("A decision about an organisation names no person.")
+    _need_text(errors, facts=facts)
+    return errors
+
+
+def _open(
+    *,
+    kind: str,
+    actor: AbstractBaseUser,
+    subject_kind: str,
+    subject_unit: Unit,
+    subject_user: AbstractBaseUser | None,
+    subject_name: str,
+    subject_position: str,
+    facts: str,
+    rule: str,
+    tickets: list[Ticket],
+    related: Decision | None,
+    event: str,
+    data: dict[str, Any] | None = None,
+    correction_ticket: Ticket | None = None,
+) -> Decision:
+    """Create the decision in its first state with its opening event (in the caller's transaction)."""
+    today = clocks.today()
+    decision = Decision(
+        kind=kind,
+        state=INITIAL_STATE[DecisionKind(kind)],
+        subject_kind=subject_kind,
+        subject_unit=subject_unit,
+        subject_user=subject_user,
+        subject_name=(subject_name or "").strip() if subject_kind == SubjectKind.PERSON else "",
+        subject_position=(subject_position or "").strip() if subject_kind == SubjectKind.PERSON else "",
+        facts=facts.strip(),
+        rule=(rule or "").strip(),
+        related=related,
+        correction_ticket=correction_ticket,
+        opened_by=actor,
+        step_started_on=today,
+    )
+    decision.save()
+    decision.tickets.set(tickets)
+    decision_chain.append(
+        decision,
+        kind=event,
+        actor=actor,
+        data={
+            "subject_kind": subject_kind,
+            "subject_unit": subject_unit.pk,
+            "subject_user": subject_user.pk if subject_user is not None else None,
+            "subject_name": decision.subject_name,
+            "subject_position": decision.subject_position,
+            "facts": decision.facts,
+            "rule": decision.rule,
+            "tickets": [t.pk for t in tickets],
+            "related": related.pk if related is not None else None,
+            **(data or {}),
+        },
+    )
+    return decision
+
+
+# --- opening ------------------------------------------------------------------------------------------------------
+
+
+def accountability_open(
+    *,
+    actor: AbstractBaseUser,
+    subject_kind: str,
+    subject_unit: Unit,
+    facts: str,
+    rule: str = "",
+    subject_user: AbstractBaseUser | None = None,
+    subject_name: str = "",
+    subject_position: str = "",
+    ticket_ids: Iterable[int] = (),
+) -> Decision:
+    """启动问责: a supervisor or a body over the unit opens accountability, by hand or from tickets (overdue,
+    rejected, reopened, falsified)."""
+    if not _oversees(actor, subject_unit):
+        raise Forbidden(_("Only a supervisor, discipline inspection or organisation department over the unit may."))
+    errors = _subject_checks(
+        subject_kind=subject_kind,
+        subject_unit=subject_unit,
+        subject_user=subject_user,
+        subject_name=subject_name,
+        facts=facts,
+    )
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        tickets = _tickets_for(actor, ticket_ids)
+        return _open(
+            kind=DecisionKind.ACCOUNTABILITY,
+            actor=actor,
+            subject_kind=subject_kind,
+            subject_unit=subject_unit,
+            subject_user=subject_user,
+            subject_name=subject_name,
+            subject_position=subject_position,
+            facts=facts,
+            rule=rule,
+            tickets=tickets,
+            related=None,
+            event=DecisionEventKind.OPENED,
+        )
+
+
+def _oversees(actor: AbstractBaseUser, unit: Unit) -> bool:
+    return any(role in DECISION_OVERSIGHT and unit.path.startswith(path) for _id, path, role in memberships_of(actor))
+
+
+def _works_in(actor: AbstractBaseUser, unit: Unit) -> bool:
+    return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _path, role in memberships_of(actor))
+
+
+def fault_tolerance_apply(
+    *,
+    actor: AbstractBaseUser,
+    subject_kind: str,
+    subject_unit: Unit,
+    facts: str,
+    rule: str = "",
+    subject_user: AbstractBaseUser | None = None,
+    subject_name: str = "",
+    subject_position: str = "",
+    ticket_ids: Iterable[int] = (),
+    related_id: int | None = None,
+) -> Decision:
+    """容错启动: the person or unit applies for themselves, or a body opens it ex officio (依职权)."""
+    body = any(role in BODIES and subject_unit.path.startswith(path) for _id, path, role in memberships_of(actor))
+    for_self = _works_in(actor, subject_unit) and (
+        subject_kind == SubjectKind.UNIT or subject_user is not None and subject_user.pk == actor.pk
+    )
+    if not (body or for_self):
+        raise Forbidden(_("Apply for yourself or your unit; a discipline or organisation body may open it."))
+    errors = _subject_checks(
+        subject_kind=subject_kind,
+        subject_unit=subject_unit,
+        subject_user=subject_user,
+        subject_name=subject_name,
+        facts=facts,
+    )
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        related = None
+        if related_id is not None:
+            related = decision_get(actor, related_id, lock=True)
+            if related.kind != DecisionKind.ACCOUNTABILITY or related.subject_unit_id != subject_unit.pk:
+                raise Invalid({"related": _("Name an accountability decision about the same subject.")})
+        tickets = _tickets_for(actor, ticket_ids) if ticket_ids else []
+        return _open(
+            kind=DecisionKind.FAULT_TOLERANCE,
+            actor=actor,
+            subject_kind=subject_kind,
+            subject_unit=subject_unit,
+            subject_user=subject_user,
+            subject_name=subject_name,
+            subject_position=subject_position,
+            facts=facts,
+            rule=rule,
+            tickets=tickets,
+            related=related,
+            event=DecisionEventKind.APPLIED,
+            data={"ex_officio": not for_self},
+        )
+
+
+def correction_issue(
+    *,
+    actor: AbstractBaseUser,
+    subject_unit: Unit,
+    facts: str,
+    opinion: str,
+    rule: str = "",
+    ticket_ids: Iterable[int] = (),
+    indicator: Indicator | None = None,
+    due_on: dt.date | None = None,
+    severity: str = Severity.GENERAL,
+) -> Decision:
+    """纠错: a correction opinion to a unit opens a rectification ticket linked to it, so the engine tracks the
+    correction to closure like any other rectification."""
+    errors: dict[str, str] = {}
+    _need_text(errors, facts=facts, opinion=opinion)
+    if errors:
+        raise Invalid(errors)
+    if not _oversees(actor, subject_unit):
+        raise Forbidden(_("Only a supervisor, discipline inspection or organisation department over the unit may."))
+    with transaction.atomic():
+        tickets = _tickets_for(actor, ticket_ids)
+        if indicator is None:
+            indicator = tickets[0].finding.indicator if tickets else None
+        if indicator is None:
+            raise Invalid({"indicator": _("Name the indicator, or a ticket the correction concerns.")})
+        # finding_create checks that the actor may assign the unit a finding (an assessor or supervisor over it).
+        ticket = finding_create(
+            actor=actor,
+            indicator=indicator,
+            unit=subject_unit,
+            description=opinion.strip(),
+            severity=severity,
+            source=_("Correction opinion (纠错意见)"),
+            rectification_class=RectificationClass.TIME_LIMITED,
+            due_on=due_on,
+        )
+        return _open(
+            kind=DecisionKind.CORRECTION,
+            actor=actor,
+            subject_kind=SubjectKind.UNIT,
+            subject_unit=subject_unit,
+            subject_user=None,
+            subject_name="",
+            subject_position="",
+            facts=facts,
+            rule=rule,
+            tickets=tickets,
+            related=None,
+            event=DecisionEventKind.ISSUED,
+            data={"opinion": opinion.strip(), "ticket": ticket.pk, "ticket_number": ticket.number},
+            correction_ticket=ticket,
+        )
+
+
+# --- accountability -----------------------------------------------------------------------------------------------
+
+
+def decision_investigate(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+    """调查核实 starts, against its time limit."""
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "investigate", version)
+        before = decision.state
+        decision.investigate()
+        fields = _start_step(decision, clocks.today())
+        _save(decision, fields)
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.INVESTIGATE,
+            actor=actor,
+            from_state=before,
+            data={"note": note.strip(), "due_on": str(decision.due_on)},
+        )
+    return decision
+
+
+def decision_request_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, facts_told: str) -> Decision:
+    """告知: the subject is told the facts found and has STATEMENT_WORKDAYS working days to state their case."""
+    if not (facts_told or "").strip():
+        raise Invalid({"facts_told": _("Tell the subject the facts found.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "request_statement", version)
+        before = decision.state
+        decision.request_statement()
+        fields = _start_step(decision, clocks.today())
+        _save(decision, fields)
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.REQUEST_STATEMENT,
+            actor=actor,
+            from_state=before,
+            data={"facts_told": facts_told.strip(), "due_on": str(decision.due_on)},
+        )
+    return decision
+
+
+def decision_file_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, statement: str) -> Decision:
+    """陈述申辩: the subject's own text goes on the record, as written."""
+    if not (statement or "").strip():
+        raise Invalid({"statement": _("Write your statement and defence.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "file_statement", version)
+        before, late = decision.state, decision.due_on is not None and clocks.today() > decision.due_on
+        decision.file_statement()
+        fields = _start_step(decision, clocks.today())
+        _save(decision, fields)
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.FILE_STATEMENT,
+            actor=actor,
+            from_state=before,
+            data={"statement": statement, "late": late},
+        )
+    return decision
+
+
+def decision_waive_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+    """The body proceeds once the time limit for the statement has passed without one."""
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "waive_statement", version)
+        if decision.due_on is not None and clocks.today() <= decision.due_on:
+            raise Conflict(
+                _("The subject may state their case until %(date)s.") % {"date": decision.due_on},
+                state=decision.state,
+                version=decision.version,
+            )
+        before = decision.state
+        decision.waive_statement()
+        fields = _start_step(decision, clocks.today())
+        _save(decision, fields)
+        decision_chain.append(
+            decision, kind=DecisionEventKind.WAIVE_STATEMENT, actor=actor, from_state=before, data={"note": note}
+        )
+    return decision
+
+
+def check_measures(subject_kind: str, measures: Iterable[str]) -> list[str]:
+    """The measures, de-duplicated in the order of the law; Invalid when one does not fit the subject."""
+    chosen = list(dict.fromkeys(measures))
+    allowed = UNIT_MEASURES if subject_kind == SubjectKind.UNIT else PERSON_MEASURES
+    if not chosen:
+        raise Invalid({"measures": _("Choose at least one measure.")})
+    if any(measure not in allowed for measure in chosen):
+        raise Invalid({"measures": _("A measure does not fit the subject (organisation or person).")})
+    if sum(measure in ADJUSTMENTS for measure in chosen) > 1:
+        raise Invalid({"measures": _("Choose one organisational adjustment at most.")})
+    return [measure for measure in allowed if measure in chosen]
+
+
+def decision_decide(
+    *,
+    decision_id: int,
+    actor: AbstractBaseUser,
+    version: int,
+    measures: list[str],
+    deciding_body: str,
+    document_number: str = "",
+    effect_months: int | None = None,
+    reasons: str = "",
+) -> Decision:
+    """集体决定: the collective body decides the measures; enforcement runs for a month, the appeal window opens."""
+    if not (deciding_body or "").strip():
+        raise Invalid({"deciding_body": _("Name the collective body that decided.")})
+    if effect_months is not None and not 0 < effect_months <= 120:
+        raise Invalid({"effect_months": _("Give the period of effect in months (1 to 120).")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "decide", version)
+        chosen = check_measures(decision.subject_kind, measures)
+        today = clocks.today()
+        before = decision.state
+        decision.decide()
+        decision.measures = chosen
+        decision.deciding_body = deciding_body.strip()
+        decision.document_number = (document_number or "").strip()
+        decision.decided_by = actor
+        decision.decided_on = today
+        decision.appeal_until = months_on(today, APPEAL_MONTHS)
+        decision.effect_until = add_months(today, effect_months) if effect_months else None
+        fields = _start_step(decision, today)
+        _save(
+            decision,
+            [
+                *fields,
+                "measures",
+                "deciding_body",
+                "document_number",
+                "decided_by",
+                "decided_on",
+                "appeal_until",
+                "effect_until",
+            ],
+        )
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.DECIDE,
+            actor=actor,
+            from_state=before,
+            data={
+                "measures": chosen,
+                "deciding_body": decision.deciding_body,
+                "document_number": decision.document_number,
+                "effect_until": str(decision.effect_until) if decision.effect_until else None,
+                "appeal_until": str(decision.appeal_until),
+                "enforce_by": str(decision.due_on),
+                "reasons": reasons.strip(),
+            },
+        )
+    return decision
+
+
+def _end_step(decision: Decision) -> list[str]:
+    decision.due_on = None
+    decision.next_action_at = None
+    return ["due_on", "next_action_at"]
+
+
+def decision_dismiss(*, decision_id: int, actor: AbstractBaseUser, version: int, reason: str) -> Decision:
+    """不予问责: no ground for accountability was found."""
+    if not (reason or "").strip():
+        raise Invalid({"reason": _("Give the reason.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "dismiss", version)
+        return _dismissed(decision, actor, reason.strip())
+
+
+def _dismissed(decision: Decision, actor: AbstractBaseUser, reason: str, **data: Any) -> Decision:
+    before = decision.state
+    decision.dismiss()
+    _save(decision, _end_step(decision))
+    decision_chain.append(
+        decision, kind=DecisionEventKind.DISMISS, actor=actor, from_state=before, data={"reason": reason, **data}
+    )
+    return decision
+
+
+def decision_record_enforcement(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str) -> Decision:
+    """执行到位: what was done to carry the measures out."""
+    if not (note or "").strip():
+        raise Invalid({"note": _("Say how the measures were carried out.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "record_enforcement", version)
+        before, late = decision.state, decision.due_on is not None and clocks.today() > decision.due_on
+        decision.record_enforcement()
+        _save(decision, _end_step(decision))
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.RECORD_ENFORCEMENT,
+            actor=actor,
+            from_state=before,
+            data={"note": note.strip(), "late": late},
+        )
+    return decision
+
+
+def decision_publish(*, decision_id: int, actor: AbstractBaseUser, version: int, notice: str = "") -> Decision:
+    """公开通报: a decision with a circulated notice among its measures goes on the public register."""
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "publish", version)
+        if not set(decision.measures) & set(PUBLIC_MEASURES):
+            raise Conflict(
+                _("Only a decision with a circulated notice (通报) is published."),
+                state=decision.state,
+                version=decision.version,
+            )
+        if decision.published_on is not None or decision.appeal_outcome == AppealOutcome.REVOKED:
+            raise Conflict(
+                _("This decision is already published, or was revoked."),
+                state=decision.state,
+                version=decision.version,
+            )
+        decision.publish()
+        decision.published_on = clocks.today()
+        _save(decision, ["published_on"])
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.PUBLISH,
+            actor=actor,
+            from_state=decision.state,
+            data={"notice": notice.strip(), "published_on": str(decision.published_on)},
+        )
+    return decision
+
+
+def decision_appeal(*, decision_id: int, actor: AbstractBaseUser, version: int, grounds: str) -> Decision:
+    """申诉: the subject appeals within the window. The decision stays in force and its enforcement runs on."""
+    if not (grounds or "").strip():
+        raise Invalid({"grounds": _("Give the grounds of the appeal.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "appeal", version)
+        if decision.appeal_until is not None and clocks.today() > decision.appeal_until:
+            raise Conflict(
+                _("The appeal window ended on %(date)s.") % {"date": decision.appeal_until},
+                state=decision.state,
+                version=decision.version,
+            )
+        decision.appeal()
+        _save(decision, [])
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.APPEAL,
+            actor=actor,
+            from_state=decision.state,
+            data={"grounds": grounds},
+        )
+    return decision
+
+
+def decision_decide_appeal(
+    *,
+    decision_id: int,
+    actor: AbstractBaseUser,
+    version: int,
+    outcome: str,
+    reason: str,
+    measures: list[str] | None = None,
+) -> Decision:
+    """申诉复查: upheld, changed (new measures) or revoked (the measures fall and enforcement stops)."""
+    errors: dict[str, str] = {}
+    if outcome not in AppealOutcome.values:
+        errors["outcome"] = _("Choose upheld, changed or revoked.")
+    _need_text(errors, reason=reason)
+    if outcome == AppealOutcome.CHANGED and not measures:
+        errors["measures"] = _("Give the changed measures.")
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "decide_appeal", version)
+        fields = ["appeal_outcome"]
+        before_measures = list(decision.measures)
+        if outcome == AppealOutcome.CHANGED:
+            decision.measures = check_measures(decision.subject_kind, measures or [])
+            fields.append("measures")
+        elif outcome == AppealOutcome.REVOKED:
+            decision.measures = []
+            fields += ["measures", *_end_step(decision)]
+        decision.decide_appeal()
+        decision.appeal_outcome = outcome
+        _save(decision, fields)
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.DECIDE_APPEAL,
+            actor=actor,
+            from_state=decision.state,
+            data={
+                "outcome": outcome,
+                "reason": reason.strip(),
+                "measures_before": before_measures,
+                "measures": list(decision.measures),
+            },
+        )
+    return decision
+
+
+# --- fault tolerance ----------------------------------------------------------------------------------------------
+
+
+def _tolerance_outcome(
+    name: str, event: str, *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str
+) -> tuple[Decision, Decision | None]:
+    if not (reason or "").strip():
+        raise Invalid({"reason": _("Give the reason.")})
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, name, version)
+        # Lock the accountability it concerns now, before the chain's lock (taken by the first append).
+        related = (
+            Decision.objects.select_for_update(of=("self",)).select_related("subject_unit").get(pk=decision.related_id)
+            if decision.related_id
+            else None
+        )
+        before = decision.state
+        getattr(decision, name)()
+        _save(decision, _end_step(decision))
+        decision_chain.append(
+            decision,
+            kind=event,
+            actor=actor,
+            from_state=before,
+            data={"reason": reason.strip(), "basis": (basis or "").strip()},
+        )
+        return decision, related
+
+
+def decision_exempt(
+    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
+) -> Decision:
+    """免责: the fault is tolerated. An accountability it concerns that is not yet decided ends without one."""
+    with transaction.atomic():
+        decision, related = _tolerance_outcome(
+            "exempt", DecisionEventKind.EXEMPT, decision_id=decision_id, actor=actor, version=version, reason=reason,
+            basis=basis,
+        )  # fmt: skip
+        if related is not None and related.state in DECISION_TRANSITIONS["dismiss"].sources:
+            _dismissed(related, actor, reason.strip(), fault_tolerance=decision.pk)
+    return decision
+
+
+def decision_mitigate(
+    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
+) -> Decision:
+    """从轻减轻: accountability is lighter; the accountability it concerns carries on with the finding noted."""
+    decision, _related = _tolerance_outcome(
+        "mitigate", DecisionEventKind.MITIGATE, decision_id=decision_id, actor=actor, version=version, reason=reason,
+        basis=basis,
+    )  # fmt: skip
+    return decision
+
+
+def decision_refuse(
+    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
+) -> Decision:
+    """不予容错: the accountability it concerns resumes; without one, accountability is opened about the subject."""
+    with transaction.atomic():
+        decision, related = _tolerance_outcome(
+            "refuse", DecisionEventKind.REFUSE, decision_id=decision_id, actor=actor, version=version, reason=reason,
+            basis=basis,
+        )  # fmt: skip
+        if related is not None:
+            decision_chain.append(
+                related,
+                kind=DecisionEventKind.RESUMED,
+                actor=actor,
+                from_state=related.state,
+                data={"fault_tolerance": decision.pk, "reason": reason.strip()},
+            )
+        else:
+            opened = _open(
+                kind=DecisionKind.ACCOUNTABILITY,
+                actor=actor,
+                subject_kind=decision.subject_kind,
+                subject_unit=decision.subject_unit,
+                subject_user=decision.subject_user,
+                subject_name=decision.subject_name,
+                subject_position=decision.subject_position,
+                facts=decision.facts,
+                rule=decision.rule,
+                tickets=list(decision.tickets.all()),
+                related=decision,
+                event=DecisionEventKind.OPENED,
+                data={"fault_tolerance_refused": decision.pk},
+            )
+            decision.related = opened
+            decision.save(update_fields=["related"])
+    return decision
+
+
+def decision_follow_up(
+    *, decision_id: int, actor: AbstractBaseUser, version: int, follow_up: str, note: str
+) -> Decision:
+    """What followed an exemption or mitigation: 免责通报, 澄清正名, 回访教育."""
+    errors: dict[str, str] = {}
+    if follow_up not in FollowUp.values:
+        errors["follow_up"] = _("Choose a notice, clearing the name, or a return visit.")
+    _need_text(errors, note=note)
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "follow_up", version)
+        decision.follow_up()
+        _save(decision, [])
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.FOLLOW_UP,
+            actor=actor,
+            from_state=decision.state,
+            data={"follow_up": follow_up, "note": note.strip()},
+        )
+    return decision
+
+
+# --- correction ---------------------------------------------------------------------------------------------------
+
+
+def decision_complete(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+    """纠错完成, once the correction's rectification ticket is closed (销号)."""
+    with transaction.atomic():
+        decision = _lock_for(decision_id, actor, "complete", version)
+        ticket = decision.correction_ticket
+        if ticket is None or ticket.state != TicketState.CLOSED:
+            raise Conflict(
+                _("The correction's rectification ticket is not closed yet."),
+                state=decision.state,
+                version=decision.version,
+            )
+        before = decision.state
+        decision.complete()
+        _save(decision, _end_step(decision))
+        decision_chain.append(
+            decision,
+            kind=DecisionEventKind.COMPLETE,
+            actor=actor,
+            from_state=before,
+            data={"ticket": ticket.pk, "closed_on": str(ticket.closed_on), "note": note.strip()},
+        )
+    return decision
+
+
+# --- correcting the record ----------------------------------------------------------------------------------------
+
+
+def decision_amend(
+    *, decision_id: int, actor: AbstractBaseUser, version: int, event_id: int, reason: str, changes: dict[str, str]
+) -> DecisionEvent:
+    """更正: a recorded event is never changed; a new event supersedes it, saying what is corrected and why."""
+    errors: dict[str, str] = {}
+    _need_text(errors, reason=reason)
+    unknown = set(changes) - set(TEXT_FIELDS_AMENDABLE)
+    if unknown or not changes:
+        errors["changes"] = _("Correct one or more of: facts, rule cited, deciding body, document number.")
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        decision = decision_get(actor, decision_id, lock=True)
+        if not roles_on_decision(actor, decision) & set(BODIES):
+            raise Forbidden(_("Only a discipline or organisation body over the unit may correct the record."))
+        if version != decision.version:
+            raise StaleVersion(
+                _("The decision has changed since you read it (your version %(yours)s, current %(current)s).")
+                % {"yours": version, "current": decision.version},
+                state=decision.state,
+                version=decision.version,
+            )
+        superseded = DecisionEvent.objects.filter(pk=event_id, decision=decision).first()
+        if superseded is None:
+            raise NotFound(_("No such event of this decision."))
+        before = {name: getattr(decision, name) for name in changes}
+        for name, value in changes.items():
+            setattr(decision, name, (value or "").strip())
+        _save(decision, list(changes))
+        return decision_chain.append(
+            decision,
+            kind=DecisionEventKind.AMEND,
+            actor=actor,
+            from_state=decision.state,
+            supersedes=superseded,
+            data={"reason": reason.strip(), "before": before, "after": {n: getattr(decision, n) for n in changes}},
+        )
+
+
+DECISION_SERVICES = {
+    "investigate": decision_investigate,
+    "request_statement": decision_request_statement,
+    "file_statement": decision_file_statement,
+    "waive_statement": decision_waive_statement,
+    "decide": decision_decide,
+    "dismiss": decision_dismiss,
+    "record_enforcement": decision_record_enforcement,
+    "publish": decision_publish,
+    "appeal": decision_appeal,
+    "decide_appeal": decision_decide_appeal,
+    "exempt": decision_exempt,
+    "mitigate": decision_mitigate,
+    "refuse": decision_refuse,
+    "follow_up": decision_follow_up,
+    "complete": decision_complete,
+}
+assert set(DECISION_SERVICES) == set(DECISION_TRANSITIONS), "every decision transition needs its service"
