@@ -177,12 +177,11 @@ def verify(events: Iterable[tuple[Any, ...]] | None = None) -> Verdict:
     for pk, seq, decision_id, kind, actor_id, from_state, to_state, supersedes_id, created_at, data, prev, own in (
         rows() if events is None else events
     ):
+        if seq > expected:
+            reason = f"event #{expected} is missing (the next event found is #{seq}, id {pk})"
+            return Verdict(count, expected - 1, prev_hash, Break(expected, None, None, reason))
         if seq != expected:
-            reason = (
-                f"event #{expected} is missing (the next event found is #{seq})"
-                if seq > expected
-                else f"event #{seq} is out of order (expected #{expected})"
-            )
+            reason = f"event #{seq} is out of order (expected #{expected})"
             return Verdict(count, expected - 1, prev_hash, Break(seq, pk, decision_id, reason))
         if prev != prev_hash:
             reason = f"event #{seq} does not follow the event before it (its previous hash differs)"
