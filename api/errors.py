@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from api.exceptions import PayloadTooLarge
+from tracker import decision_selectors, selectors
 from tracker import errors as tracker_errors
-from tracker import selectors
 
 _TRACKER_STATUS = {
     tracker_errors.NotFound: status.HTTP_404_NOT_FOUND,
@@ -48,7 +48,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
-    """What the caller needs to recover from a 409 on a ticket: its current state, version and transitions."""
+    """What the caller needs to recover from a 409 on a ticket or a decision: its state, version and transitions."""
     body: dict[str, Any] = {"state": exc.context.get("state"), "version": exc.context.get("version")}
     ticket_id = getattr(view, "conflict_ticket_id", None)
     if ticket_id is not None:
@@ -59,6 +59,16 @@ def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceEr
         if ticket is not None:
             body["state"], body["version"] = ticket.state, ticket.version
             body["available_transitions"] = [t.name for t in selectors.transitions_available(request.user, ticket)]
+    decision_id = getattr(view, "conflict_decision_id", None)
+    if decision_id is not None:
+        try:
+            decision = decision_selectors.decision_get(request.user, decision_id)
+        except tracker_errors.NotFound:
+            decision = None
+        if decision is not None:
+            body["state"], body["version"] = decision.state, decision.version
+            transitions = decision_selectors.decision_transitions_available(request.user, decision)
+            body["available_transitions"] = [t.name for t in transitions]
     body.setdefault("available_transitions", [])
     return body
 
