@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from tracker import services
+from tracker.demo_decisions import seed_decisions
 from tracker.models import Appraisal, Dimension, Indicator, Ticket, Unit, UnitKind
 from workflows import calendar, clocks
 from workflows.machine import Role, TicketState
@@ -323,6 +324,7 @@ def seed(password: str) -> bool:
         indicators = _appraisals(start)
     for plan in FINDINGS:
         _drive(plan, units, users, indicators, today, rng)
+    seed_decisions(password=password, city_code=CITY_CODE, today=today)
     return True
 
 

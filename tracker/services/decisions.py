@@ -322,8 +322,8 @@ def correction_issue(
         raise Forbidden(_("Only a supervisor, discipline inspection or organisation department over the unit may."))
     with transaction.atomic():
         tickets = _tickets_for(actor, ticket_ids)
-        if indicator is None:
-            indicator = tickets[0].finding.indicator if tickets else None
+        if indicator is None and tickets:
+            indicator = tickets[0].finding.indicator
         if indicator is None:
             raise Invalid({"indicator": _("Name the indicator, or a ticket the correction concerns.")})
         # finding_create checks that the actor may assign the unit a finding (an assessor or supervisor over it).
