@@ -227,7 +227,7 @@ class DecisionMachine(ConcurrentTransitionMixin, models.Model):
         appeal_state,
         source=AppealState.NONE,
         target=AppealState.PENDING,
-        conditions=[lambda decision: decision.state in IN_EFFECT],
+        conditions=[lambda decision: decision.state in IN_EFFECT],  # type: ignore[attr-defined]
         custom=_fires(SUBJECT, kinds=ACC, label=_("Appeal (申诉)")),
     )
     def appeal(self) -> None:

@@ -10,7 +10,7 @@ service writes is locked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -101,7 +101,7 @@ def _save(decision: Decision, fields: Iterable[str]) -> None:
     decision.save(update_fields=sorted({*fields, "state", "appeal_state", "version", "updated_at"}))
 
 
-def _need_text(errors: dict[str, str], **texts: str) -> None:
+def _need_text(errors: dict[str, list[str] | str], **texts: str) -> None:
     for name, value in texts.items():
         if not (value or "").strip():
             errors[name] = _("This field is required.")
@@ -125,8 +125,8 @@ def _subject_checks(
     subject_user: AbstractBaseUser | None,
     subject_name: str,
     facts: str,
-) -> dict[str, str]:
-    errors: dict[str, str] = {}
+) -> dict[str, list[str] | str]:
+    errors: dict[str, list[str] | str] = {}
     if subject_kind not in SubjectKind.values:
         errors["subject_kind"] = _("Choose an organisation or a person.")
     elif subject_kind == SubjectKind.PERSON and not (subject_name or "").strip():
@@ -314,7 +314,7 @@ def correction_issue(
 ) -> Decision:
     """纠错: a correction opinion to a unit opens a rectification ticket linked to it, so the engine tracks the
     correction to closure like any other rectification."""
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     _need_text(errors, facts=facts, opinion=opinion)
     if errors:
         raise Invalid(errors)
@@ -474,7 +474,7 @@ def decision_decide(
         decision.measures = chosen
         decision.deciding_body = deciding_body.strip()
         decision.document_number = (document_number or "").strip()
-        decision.decided_by = actor
+        decision.decided_by_id = actor.pk
         decision.decided_on = today
         decision.appeal_until = months_on(today, APPEAL_MONTHS)
         decision.effect_until = add_months(today, effect_months) if effect_months else None
@@ -617,7 +617,7 @@ def decision_decide_appeal(
     measures: list[str] | None = None,
 ) -> Decision:
     """申诉复查: upheld, changed (new measures) or revoked (the measures fall and enforcement stops)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     if outcome not in AppealOutcome.values:
         errors["outcome"] = _("Choose upheld, changed or revoked.")
     _need_text(errors, reason=reason)
@@ -749,7 +749,7 @@ def decision_follow_up(
     *, decision_id: int, actor: AbstractBaseUser, version: int, follow_up: str, note: str
 ) -> Decision:
     """What followed an exemption or mitigation: 免责通报, 澄清正名, 回访教育."""
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     if follow_up not in FollowUp.values:
         errors["follow_up"] = _("Choose a notice, clearing the name, or a return visit.")
     _need_text(errors, note=note)
@@ -803,7 +803,7 @@ def decision_amend(
     *, decision_id: int, actor: AbstractBaseUser, version: int, event_id: int, reason: str, changes: dict[str, str]
 ) -> DecisionEvent:
     """更正: a recorded event is never changed; a new event supersedes it, saying what is corrected and why."""
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str] | str] = {}
     _need_text(errors, reason=reason)
     unknown = set(changes) - set(TEXT_FIELDS_AMENDABLE)
     if unknown or not changes:
@@ -838,7 +838,7 @@ def decision_amend(
         )
 
 
-DECISION_SERVICES = {
+DECISION_SERVICES: dict[str, Callable[..., Decision]] = {
     "investigate": decision_investigate,
     "request_statement": decision_request_statement,
     "file_statement": decision_file_statement,
