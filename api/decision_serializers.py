@@ -149,6 +149,9 @@ class DecisionFilterInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DecisionKind.choices, required=False)
     state = serializers.ChoiceField(choices=DecisionState.choices, required=False)
     unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text=_("The unit concerned."))
+    ticket = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text=_("A ticket the decisions concern.")
+    )
 
 
 class DecisionOpenInput(serializers.Serializer):

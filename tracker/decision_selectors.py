@@ -9,13 +9,19 @@ the unit.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tracker.errors import NotFound
-from tracker.models import Decision, DecisionEvent, SubjectKind, Unit
+from tracker.models import Decision, DecisionEvent, Feedback, Rating, SubjectKind, Ticket, Unit
 from tracker.permissions import UNIT_ROLES, memberships_of
-from workflows.decisions import SUBJECT, DecisionTransitionSpec, decision_transitions_from
-from workflows.machine import Role
+from workflows.decisions import (
+    SUBJECT,
+    DecisionKind,
+    DecisionState,
+    DecisionTransitionSpec,
+    decision_transitions_from,
+)
+from workflows.machine import OPEN_STATES, Role
 
 DECISION_OVERSIGHT = (Role.SUPERVISOR, Role.DISCIPLINE, Role.ORGANISATION)
 
@@ -39,22 +45,37 @@ def roles_on_decision(user: AbstractBaseUser, decision: Decision) -> set[str]:
 def decisions_visible_to(user: AbstractBaseUser) -> QuerySet[Decision]:
     if not user.is_authenticated:
         return Decision.objects.none()
-    paths = [path for _unit_id, path, role in memberships_of(user) if role in DECISION_OVERSIGHT]
     own_units = [unit_id for unit_id, _path, role in memberships_of(user) if role in UNIT_ROLES]
     scope = Q(subject_kind=SubjectKind.PERSON, subject_user=user)
-    if paths:
-        within = Q()
-        for path in paths:
-            within |= Q(path__startswith=path)
-        scope |= Q(subject_unit__in=Unit.objects.filter(within).values("pk"))
+    overseen = _units_overseen(user)
+    if overseen is not None:
+        scope |= Q(subject_unit__in=overseen)
     if own_units:
         scope |= Q(subject_kind=SubjectKind.UNIT, subject_unit__in=own_units)
     return Decision.objects.filter(scope)
 
 
+def _units_overseen(user: AbstractBaseUser) -> QuerySet[Unit] | None:
+    """The units in the subtrees the user oversees as supervisor, discipline inspection or organisation; None
+    when they oversee none."""
+    paths = [path for _unit_id, path, role in memberships_of(user) if role in DECISION_OVERSIGHT]
+    if not paths:
+        return None
+    within = Q()
+    for path in paths:
+        within |= Q(path__startswith=path)
+    return Unit.objects.filter(within).values("pk")
+
+
 def decision_list(
-    user: AbstractBaseUser, *, kind: str | None = None, state: str | None = None, unit: int | None = None
+    user: AbstractBaseUser,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    unit: int | None = None,
+    ticket: int | None = None,
 ) -> QuerySet[Decision]:
+    """The decisions the user may see, filtered; `ticket`: those concerning it or opened to correct it."""
     decisions = decisions_visible_to(user).select_related("subject_unit", "correction_ticket")
     if kind:
         decisions = decisions.filter(kind=kind)
@@ -62,7 +83,32 @@ def decision_list(
         decisions = decisions.filter(state=state)
     if unit:
         decisions = decisions.filter(subject_unit_id=unit)
+    if ticket:
+        decisions = decisions.filter(Q(tickets=ticket) | Q(correction_ticket=ticket)).distinct()
     return decisions.order_by("-id")
+
+
+def accountability_candidates(user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """Open tickets the user oversees that meet the grounds for accountability: listed supervision (overdue past
+    that rung), rejected or reopened twice, or reopened with the public dissatisfied. Candidates only: a person
+    decides whether to open accountability. A ticket an accountability already concerns (one not dismissed) is
+    left out."""
+    from tracker.selectors import tickets_visible_to
+
+    dissatisfied = Feedback.objects.filter(ticket=OuterRef("pk"), rating=Rating.DISSATISFIED)
+    pursued = Decision.objects.filter(tickets=OuterRef("pk"), kind=DecisionKind.ACCOUNTABILITY).exclude(
+        state=DecisionState.DISMISSED
+    )
+    overseen = _units_overseen(user)
+    if overseen is None:
+        return Ticket.objects.none()
+    return (
+        tickets_visible_to(user)
+        .filter(lead_unit__in=overseen, state__in=OPEN_STATES)
+        .filter(Q(listed=True) | Q(reopen_count__gte=2) | Q(reopen_count__gte=1) & Exists(dissatisfied))
+        .exclude(Exists(pursued))
+        .order_by("due_on", "id")
+    )
 
 
 def decision_get(user: AbstractBaseUser, decision_id: int, *, lock: bool = False) -> Decision:

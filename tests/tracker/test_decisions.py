@@ -12,7 +12,12 @@ from tests.tracker.decision_world import (
     fire,
 )
 from tracker import decision_chain, services
-from tracker.decision_selectors import decision_transitions_available, decisions_visible_to
+from tracker.decision_selectors import (
+    accountability_candidates,
+    decision_list,
+    decision_transitions_available,
+    decisions_visible_to,
+)
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.models import Decision, DecisionEvent, Ticket
 from workflows import calendar, clocks
@@ -215,3 +220,17 @@ def test_decisions_are_seen_by_the_oversight_of_their_unit_and_by_their_subject_
     }
     assert [s.name for s in decision_transitions_available(world.discipline, about_person)] == ["investigate"]
     assert decision_transitions_available(world.officer_a, about_person) == []
+
+
+def test_tickets_meeting_the_grounds_are_candidates_until_accountability_is_opened(bodies):
+    world = bodies
+    on_time, listed, twice = world.ticket(), world.ticket(), world.ticket()
+    Ticket.objects.filter(pk=listed.pk).update(listed=True)
+    Ticket.objects.filter(pk=twice.pk).update(reopen_count=2)
+    candidates = accountability_candidates(world.supervisor)
+    assert set(candidates.values_list("pk", flat=True)) == {listed.pk, twice.pk}
+    assert not accountability_candidates(world.officer_a).exists()
+    accountability(world, tickets=[listed])
+    assert list(accountability_candidates(world.supervisor).values_list("pk", flat=True)) == [twice.pk]
+    assert on_time.pk not in accountability_candidates(world.supervisor).values_list("pk", flat=True)
+    assert list(decision_list(world.discipline, ticket=listed.pk).values_list("tickets", flat=True)) == [listed.pk]
