@@ -1,4 +1,5 @@
-"""Writes of the decision record: opening a procedure and each of its steps (workflows.decisions).
+"""Writes of the decision record: each step of a procedure (workflows.decisions); opening one is in
+tracker.services.decision_opening.
 
 Every service locks the decision row (`select_for_update(of=("self",))`), checks that the actor may see it
 (NotFound), holds a role that may take the step (Forbidden), that the state allows it (InvalidTransition) and the
@@ -18,31 +19,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tracker import decision_chain
-from tracker.decision_selectors import DECISION_OVERSIGHT, decision_get, roles_on_decision
+from tracker.decision_selectors import decision_get, roles_on_decision
 from tracker.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound, StaleVersion
-from tracker.models import Decision, DecisionEvent, DecisionEventKind, Indicator, SubjectKind, Ticket, Unit
+from tracker.models import Decision, DecisionEvent, DecisionEventKind, SubjectKind
 from tracker.models.decisions import ADJUSTMENTS, PERSON_MEASURES, PUBLIC_MEASURES, UNIT_MEASURES, FollowUp
-from tracker.permissions import UNIT_ROLES, memberships_of
-from tracker.services.setup import finding_create
+from tracker.services.decision_opening import need_text, open_decision
 from workflows import calendar, clocks
 from workflows.decisions import (
     APPEAL_MONTHS,
     BODIES,
     DECISION_TRANSITIONS,
     IN_EFFECT,
-    INITIAL_STATE,
     REMIND_WORKDAYS_BEFORE,
     AppealOutcome,
     DecisionKind,
-    DecisionState,
     add_months,
     months_on,
     step_deadline,
 )
 from workflows.machine import TicketState
-from workflows.models import RectificationClass, Severity
 
-D = DecisionState
 TEXT_FIELDS_AMENDABLE = ("facts", "rule", "deciding_body", "document_number")
 
 
@@ -99,260 +95,6 @@ def _lock_for(decision_id: int, actor: AbstractBaseUser, name: str, version: int
 def _save(decision: Decision, fields: Iterable[str]) -> None:
     decision.version += 1
     decision.save(update_fields=sorted({*fields, "state", "appeal_state", "version", "updated_at"}))
-
-
-def _need_text(errors: dict[str, list[str] | str], **texts: str) -> None:
-    for name, value in texts.items():
-        if not (value or "").strip():
-            errors[name] = _("This field is required.")
-
-
-def _tickets_for(actor: AbstractBaseUser, ticket_ids: Iterable[int]) -> list[Ticket]:
-    """The tickets named, each one the actor may see (else NotFound: a ticket out of sight does not exist)."""
-    from tracker.selectors import tickets_visible_to
-
-    ids = sorted(set(ticket_ids))
-    found = list(tickets_visible_to(actor).filter(pk__in=ids).select_related("finding"))
-    if len(found) != len(ids):
-        raise NotFound(_("No such ticket."))
-    return found
-
-
-def _subject_checks(
-    *,
-    subject_kind: str,
-    subject_unit: Unit,
-    subject_user: AbstractBaseUser | None,
-    subject_name: str,
-    facts: str,
-) -> dict[str, list[str] | str]:
-    errors: dict[str, list[str] | str] = {}
-    if subject_kind not in SubjectKind.values:
-        errors["subject_kind"] = _("Choose an organisation or a person.")
-    elif subject_kind == SubjectKind.PERSON and not (subject_name or "").strip():
-        errors["subject_name"] = _("Name the person concerned.")
-    elif subject_kind == SubjectKind.UNIT and subject_user is not None:
-        errors["subject_user"] = _("A decision about an organisation names no person.")
-    _need_text(errors, facts=facts)
-    return errors
-
-
-def _open(
-    *,
-    kind: str,
-    actor: AbstractBaseUser,
-    subject_kind: str,
-    subject_unit: Unit,
-    subject_user: AbstractBaseUser | None,
-    subject_name: str,
-    subject_position: str,
-    facts: str,
-    rule: str,
-    tickets: list[Ticket],
-    related: Decision | None,
-    event: str,
-    data: dict[str, Any] | None = None,
-    correction_ticket: Ticket | None = None,
-) -> Decision:
-    """Create the decision in its first state with its opening event (in the caller's transaction)."""
-    today = clocks.today()
-    decision = Decision(
-        kind=kind,
-        state=INITIAL_STATE[DecisionKind(kind)],
-        subject_kind=subject_kind,
-        subject_unit=subject_unit,
-        subject_user=subject_user,
-        subject_name=(subject_name or "").strip() if subject_kind == SubjectKind.PERSON else "",
-        subject_position=(subject_position or "").strip() if subject_kind == SubjectKind.PERSON else "",
-        facts=facts.strip(),
-        rule=(rule or "").strip(),
-        related=related,
-        correction_ticket=correction_ticket,
-        opened_by=actor,
-        step_started_on=today,
-    )
-    decision.save()
-    decision.tickets.set(tickets)
-    decision_chain.append(
-        decision,
-        kind=event,
-        actor=actor,
-        data={
-            "subject_kind": subject_kind,
-            "subject_unit": subject_unit.pk,
-            "subject_user": subject_user.pk if subject_user is not None else None,
-            "subject_name": decision.subject_name,
-            "subject_position": decision.subject_position,
-            "facts": decision.facts,
-            "rule": decision.rule,
-            "tickets": [t.pk for t in tickets],
-            "related": related.pk if related is not None else None,
-            **(data or {}),
-        },
-    )
-    return decision
-
-
-# --- opening ------------------------------------------------------------------------------------------------------
-
-
-def accountability_open(
-    *,
-    actor: AbstractBaseUser,
-    subject_kind: str,
-    subject_unit: Unit,
-    facts: str,
-    rule: str = "",
-    subject_user: AbstractBaseUser | None = None,
-    subject_name: str = "",
-    subject_position: str = "",
-    ticket_ids: Iterable[int] = (),
-) -> Decision:
-    """启动问责: a supervisor or a body over the unit opens accountability, by hand or from tickets (overdue,
-    rejected, reopened, falsified)."""
-    if not _oversees(actor, subject_unit):
-        raise Forbidden(_("Only a supervisor, discipline inspection or organisation department over the unit may."))
-    errors = _subject_checks(
-        subject_kind=subject_kind,
-        subject_unit=subject_unit,
-        subject_user=subject_user,
-        subject_name=subject_name,
-        facts=facts,
-    )
-    if errors:
-        raise Invalid(errors)
-    with transaction.atomic():
-        tickets = _tickets_for(actor, ticket_ids)
-        return _open(
-            kind=DecisionKind.ACCOUNTABILITY,
-            actor=actor,
-            subject_kind=subject_kind,
-            subject_unit=subject_unit,
-            subject_user=subject_user,
-            subject_name=subject_name,
-            subject_position=subject_position,
-            facts=facts,
-            rule=rule,
-            tickets=tickets,
-            related=None,
-            event=DecisionEventKind.OPENED,
-        )
-
-
-def _oversees(actor: AbstractBaseUser, unit: Unit) -> bool:
-    return any(role in DECISION_OVERSIGHT and unit.path.startswith(path) for _id, path, role in memberships_of(actor))
-
-
-def _works_in(actor: AbstractBaseUser, unit: Unit) -> bool:
-    return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _path, role in memberships_of(actor))
-
-
-def fault_tolerance_apply(
-    *,
-    actor: AbstractBaseUser,
-    subject_kind: str,
-    subject_unit: Unit,
-    facts: str,
-    rule: str = "",
-    subject_user: AbstractBaseUser | None = None,
-    subject_name: str = "",
-    subject_position: str = "",
-    ticket_ids: Iterable[int] = (),
-    related_id: int | None = None,
-) -> Decision:
-    """容错启动: the person or unit applies for themselves, or a body opens it ex officio (依职权)."""
-    body = any(role in BODIES and subject_unit.path.startswith(path) for _id, path, role in memberships_of(actor))
-    for_self = _works_in(actor, subject_unit) and (
-        subject_kind == SubjectKind.UNIT or subject_user is not None and subject_user.pk == actor.pk
-    )
-    if not (body or for_self):
-        raise Forbidden(_("Apply for yourself or your unit; a discipline or organisation body may open it."))
-    errors = _subject_checks(
-        subject_kind=subject_kind,
-        subject_unit=subject_unit,
-        subject_user=subject_user,
-        subject_name=subject_name,
-        facts=facts,
-    )
-    if errors:
-        raise Invalid(errors)
-    with transaction.atomic():
-        related = None
-        if related_id is not None:
-            related = decision_get(actor, related_id, lock=True)
-            if related.kind != DecisionKind.ACCOUNTABILITY or related.subject_unit_id != subject_unit.pk:
-                raise Invalid({"related": _("Name an accountability decision about the same subject.")})
-        tickets = _tickets_for(actor, ticket_ids) if ticket_ids else []
-        return _open(
-            kind=DecisionKind.FAULT_TOLERANCE,
-            actor=actor,
-            subject_kind=subject_kind,
-            subject_unit=subject_unit,
-            subject_user=subject_user,
-            subject_name=subject_name,
-            subject_position=subject_position,
-            facts=facts,
-            rule=rule,
-            tickets=tickets,
-            related=related,
-            event=DecisionEventKind.APPLIED,
-            data={"ex_officio": not for_self},
-        )
-
-
-def correction_issue(
-    *,
-    actor: AbstractBaseUser,
-    subject_unit: Unit,
-    facts: str,
-    opinion: str,
-    rule: str = "",
-    ticket_ids: Iterable[int] = (),
-    indicator: Indicator | None = None,
-    due_on: dt.date | None = None,
-    severity: str = Severity.GENERAL,
-) -> Decision:
-    """纠错: a correction opinion to a unit opens a rectification ticket linked to it, so the engine tracks the
-    correction to closure like any other rectification."""
-    errors: dict[str, list[str] | str] = {}
-    _need_text(errors, facts=facts, opinion=opinion)
-    if errors:
-        raise Invalid(errors)
-    if not _oversees(actor, subject_unit):
-        raise Forbidden(_("Only a supervisor, discipline inspection or organisation department over the unit may."))
-    with transaction.atomic():
-        tickets = _tickets_for(actor, ticket_ids)
-        if indicator is None and tickets:
-            indicator = tickets[0].finding.indicator
-        if indicator is None:
-            raise Invalid({"indicator": _("Name the indicator, or a ticket the correction concerns.")})
-        # finding_create checks that the actor may assign the unit a finding (an assessor or supervisor over it).
-        ticket = finding_create(
-            actor=actor,
-            indicator=indicator,
-            unit=subject_unit,
-            description=opinion.strip(),
-            severity=severity,
-            source=_("Correction opinion (纠错意见)"),
-            rectification_class=RectificationClass.TIME_LIMITED,
-            due_on=due_on,
-        )
-        return _open(
-            kind=DecisionKind.CORRECTION,
-            actor=actor,
-            subject_kind=SubjectKind.UNIT,
-            subject_unit=subject_unit,
-            subject_user=None,
-            subject_name="",
-            subject_position="",
-            facts=facts,
-            rule=rule,
-            tickets=tickets,
-            related=None,
-            event=DecisionEventKind.ISSUED,
-            data={"opinion": opinion.strip(), "ticket": ticket.pk, "ticket_number": ticket.number},
-            correction_ticket=ticket,
-        )
 
 
 # --- accountability -----------------------------------------------------------------------------------------------
@@ -620,7 +362,7 @@ def decision_decide_appeal(
     errors: dict[str, list[str] | str] = {}
     if outcome not in AppealOutcome.values:
         errors["outcome"] = _("Choose upheld, changed or revoked.")
-    _need_text(errors, reason=reason)
+    need_text(errors, reason=reason)
     if outcome == AppealOutcome.CHANGED and not measures:
         errors["measures"] = _("Give the changed measures.")
     if errors:
@@ -725,7 +467,7 @@ def decision_refuse(
                 data={"fault_tolerance": decision.pk, "reason": reason.strip()},
             )
         else:
-            opened = _open(
+            opened = open_decision(
                 kind=DecisionKind.ACCOUNTABILITY,
                 actor=actor,
                 subject_kind=decision.subject_kind,
@@ -752,7 +494,7 @@ def decision_follow_up(
     errors: dict[str, list[str] | str] = {}
     if follow_up not in FollowUp.values:
         errors["follow_up"] = _("Choose a notice, clearing the name, or a return visit.")
-    _need_text(errors, note=note)
+    need_text(errors, note=note)
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
@@ -804,7 +546,7 @@ def decision_amend(
 ) -> DecisionEvent:
     """更正: a recorded event is never changed; a new event supersedes it, saying what is corrected and why."""
     errors: dict[str, list[str] | str] = {}
-    _need_text(errors, reason=reason)
+    need_text(errors, reason=reason)
     unknown = set(changes) - set(TEXT_FIELDS_AMENDABLE)
     if unknown or not changes:
         errors["changes"] = _("Correct one or more of: facts, rule cited, deciding body, document number.")
