@@ -4,10 +4,11 @@ A decision whose step runs against a deadline (statement, investigation, deliber
 workflows.decisions.STEP_OWNER) holds in Decision.next_action_at (partial index `decision_next_action`) when its
 clock next calls for a message; tracker.services.decisions sets it whenever a step starts. The sweep claims due
 decisions as it claims tickets (SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE moving them one lease ahead),
-writes the rows, and sets the next moment only where the lease still stands. Two rungs: a reminder some working
-days before the deadline to whoever owes the step, and a chase once it has passed, to them and to the supervisors
-over the unit. A message's identity (recipient, channel, decision, kind, step, deadline) is unique, so a second
-sweep or a retried one sends nothing twice.
+writes the rows, and sets the next moment only where the lease still stands. Three rungs: word to whoever owes
+the step when it starts (a sweep runs every minute), a reminder some working days before the deadline, and a
+chase once it has passed, to them and to the supervisors over the unit. Only the latest rung due is sent. A
+message's identity (recipient, channel, decision, kind, step, deadline) is unique, so a second sweep or a retried
+one sends nothing twice.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from workflows.machine import Role
 logger = logging.getLogger(__name__)
 
 
-def rungs(due_on: dt.date) -> list[tuple[str, dt.datetime]]:
-    """(kind, moment) of each message a step due on `due_on` calls for, in time order."""
+def rungs(started_on: dt.date, due_on: dt.date) -> list[tuple[str, dt.datetime]]:
+    """(kind, moment) of each message a step started on `started_on` and due on `due_on` calls for, in order."""
     return [
+        (Kind.DECISION_STEP, clocks.start_of(started_on)),
         (Kind.DECISION_REMIND, clocks.start_of(calendar.subtract_workdays(due_on, REMIND_WORKDAYS_BEFORE))),
         (Kind.DECISION_CHASE, clocks.start_of(due_on + dt.timedelta(days=1))),
     ]
@@ -92,12 +94,12 @@ def _plan(planner: Planner, decision: Decision) -> tuple[list[Notification], dt.
     now, directory = planner.now, planner.directory
     if decision.due_on is None or decision.state not in STEP_OWNER:
         return [], None
-    ladder = rungs(decision.due_on)
+    ladder = sorted(rungs(decision.step_started_on, decision.due_on), key=lambda rung: rung[1])
     due = [(kind, at) for kind, at in ladder if at <= now]
     moment = next((at for _kind, at in ladder if at > now), None)
     if not due:
         return [], moment
-    kind = due[-1][0]  # once overdue, the chase says all the reminder would
+    kind = due[-1][0]  # the latest says all the earlier ones would: once overdue, the chase
     directory.remember_unit(decision.subject_unit)
     audiences = [_owners(directory, decision)]
     if kind == Kind.DECISION_CHASE:
@@ -162,6 +164,8 @@ def _text(decision: Decision, kind: str) -> tuple[str, str]:
     }
     if kind == Kind.DECISION_CHASE:
         subject = _("Chase (催办): %(kind)s #%(number)s — %(step)s was due on %(deadline)s") % values
+    elif kind == Kind.DECISION_STEP:
+        subject = _("To do (待办): %(kind)s #%(number)s — %(step)s by %(deadline)s") % values
     else:
         subject = _("Reminder (提醒): %(kind)s #%(number)s — %(step)s due by %(deadline)s") % values
     return subject, f"{values['subject']} · {decision.subject_unit.name}"

@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     # Supervisors' daily summary.
     DIGEST = "digest", _("Daily digest")
     # The clock of a decision's step (statement, investigation, deliberation, enforcement).
+    DECISION_STEP = "decision_step", _("Decision step to take (待办)")
     DECISION_REMIND = "decision_remind", _("Decision step due (提醒)")
     DECISION_CHASE = "decision_chase", _("Decision step overdue (催办)")
 

@@ -1,5 +1,5 @@
-"""A decision's step clock is swept like a ticket's: a reminder before the deadline and a chase after it, each once,
-to whoever owes the step (and, when it is late, the supervisors over the unit)."""
+"""A decision's step clock is swept like a ticket's: word when the step starts, a reminder before the deadline and
+a chase after it, each once, to whoever owes the step (and, when it is late, the supervisors over the unit)."""
 
 import datetime as dt
 
@@ -13,10 +13,10 @@ from tracker.models import Decision
 
 D = dt.date
 pytestmark = pytest.mark.django_db
-DECISION_KINDS = ("decision_remind", "decision_chase")
+DECISION_KINDS = ("decision_step", "decision_remind", "decision_chase")
 
 
-def test_the_statement_clock_reminds_the_subject_then_chases_once_and_stops(world):
+def test_the_statement_clock_tells_reminds_and_chases_the_subject_once_each_and_stops(world):
     add_bodies(world)
     # Heard on Monday 3 November 2025: the statement is due five working days later, on Monday the 10th.
     with time_machine.travel(local(D(2025, 11, 3), 9), tick=False):
@@ -37,6 +37,7 @@ def test_the_statement_clock_reminds_the_subject_then_chases_once_and_stops(worl
             made[day] = sorted((row.kind, row.recipient.username) for row in new)
         day += dt.timedelta(days=1)
     assert made == {
+        D(2025, 11, 3): [("decision_step", "officer_a")],  # told the day the statement is asked for
         D(2025, 11, 6): [("decision_remind", "officer_a")],  # two working days before the deadline
         D(2025, 11, 11): [("decision_chase", "officer_a"), ("decision_chase", "supervisor")],
     }

@@ -24,13 +24,12 @@ from tracker.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotF
 from tracker.models import Decision, DecisionEvent, DecisionEventKind, SubjectKind
 from tracker.models.decisions import ADJUSTMENTS, PERSON_MEASURES, PUBLIC_MEASURES, UNIT_MEASURES, FollowUp
 from tracker.services.decision_opening import need_text, open_decision
-from workflows import calendar, clocks
+from workflows import clocks
 from workflows.decisions import (
     APPEAL_MONTHS,
     BODIES,
     DECISION_TRANSITIONS,
     IN_EFFECT,
-    REMIND_WORKDAYS_BEFORE,
     AppealOutcome,
     DecisionKind,
     add_months,
@@ -45,17 +44,12 @@ TEXT_FIELDS_AMENDABLE = ("facts", "rule", "deciding_body", "document_number")
 # --- the clock of a step ------------------------------------------------------------------------------------------
 
 
-def first_action_at(due_on: dt.date | None) -> dt.datetime | None:
-    """When a step due on `due_on` first calls for a message: a reminder some working days before."""
-    if due_on is None:
-        return None
-    return clocks.start_of(calendar.subtract_workdays(due_on, REMIND_WORKDAYS_BEFORE))
-
-
 def _start_step(decision: Decision, today: dt.date, due_on: dt.date | None = None) -> list[str]:
+    """Start the clock of the step the decision has entered. The sweep tells whoever owes it at once, reminds
+    them before the deadline and chases them after it (notifications.decisions)."""
     decision.step_started_on = today
     decision.due_on = due_on if due_on is not None else step_deadline(decision.state, today)
-    decision.next_action_at = first_action_at(decision.due_on)
+    decision.next_action_at = clocks.start_of(today) if decision.due_on is not None else None
     return ["step_started_on", "due_on", "next_action_at"]
 
 
