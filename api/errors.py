@@ -47,30 +47,26 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(m) for m in messages]} if messages else {}
 
 
-def _ticket_conflict_body(view: Any, request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
-    """What the caller needs to recover from a 409 on a ticket or a decision: its state, version and transitions."""
-    body: dict[str, Any] = {"state": exc.context.get("state"), "version": exc.context.get("version")}
-    ticket_id = getattr(view, "conflict_ticket_id", None)
-    if ticket_id is not None:
-        try:
-            ticket = selectors.ticket_get(request.user, ticket_id)
-        except tracker_errors.NotFound:
-            ticket = None
-        if ticket is not None:
-            body["state"], body["version"] = ticket.state, ticket.version
-            body["available_transitions"] = [t.name for t in selectors.transitions_available(request.user, ticket)]
-    decision_id = getattr(view, "conflict_decision_id", None)
-    if decision_id is not None:
-        try:
-            decision = decision_selectors.decision_get(request.user, decision_id)
-        except tracker_errors.NotFound:
-            decision = None
-        if decision is not None:
-            body["state"], body["version"] = decision.state, decision.version
-            transitions = decision_selectors.decision_transitions_available(request.user, decision)
-            body["available_transitions"] = [t.name for t in transitions]
-    body.setdefault("available_transitions", [])
-    return body
+def _ticket_conflict_body(request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
+    """What the caller needs to recover from a 409 on a ticket or a decision: its state, version and the
+    transitions they may fire now, from the object as the refusing service read it (a refusal changes nothing, so
+    it is current)."""
+    decision = exc.context.get("decision")
+    if decision is not None:
+        transitions = decision_selectors.decision_transitions_available(request.user, decision)
+        return {
+            "state": decision.state,
+            "version": decision.version,
+            "available_transitions": [spec.name for spec in transitions],
+        }
+    ticket = exc.ticket
+    if ticket is None:
+        return {"state": None, "version": None, "available_transitions": []}
+    return {
+        "state": ticket.state,
+        "version": ticket.version,
+        "available_transitions": [spec.name for spec in selectors.transitions_available(request.user, ticket)],
+    }
 
 
 def _body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
@@ -89,7 +85,7 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    view, request = context.get("view"), context.get("request")
+    request = context.get("request")
     headers: dict[str, str] = {}
 
     if isinstance(exc, tracker_errors.ServiceError):
@@ -97,7 +93,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, tracker_errors.Invalid):
             data = _bad_request(exc.code, _("Some fields are not valid."), exc.errors)
         elif status_code == status.HTTP_409_CONFLICT:
-            data = _body(exc.code, exc.message, **_ticket_conflict_body(view, request, exc))
+            data = _body(exc.code, exc.message, **_ticket_conflict_body(request, exc))
         else:
             data = _body(exc.code, exc.message)
     elif isinstance(exc, Http404):

@@ -21,11 +21,10 @@ from tracker.models import (
     Unit,
     UnitKind,
 )
-from tracker.services.activity import PUBLISHED_STATES
 from tracker.stats import overdue_q
 from tracker.warning_filter import with_warning
 from workflows import clocks
-from workflows.machine import TicketState
+from workflows.machine import PUBLISHED_STATES, TicketState
 from workflows.models import RectificationClass, Severity
 
 MAX_ID = 2**63 - 1

@@ -6,9 +6,8 @@ cursor carries the whole key of the last row seen, and the next page is `WHERE (
 however deep the client pages.
 
 A view may declare `orderings = {"name": ("field", ..., "id")}` and `default_ordering`; the client picks one with
-`?ordering=`. Page sizes outside 1..API_MAX_PAGE_SIZE, unknown orderings and damaged cursors are 400s. A view may
-also say how a page is read: `read_page(queryset)` gives the rows of the ordered, sliced queryset (objects or
-dicts), `list` by default.
+`?ordering=`. Page sizes outside 1..API_MAX_PAGE_SIZE, unknown orderings and damaged cursors are 400s. A page is
+the queryset's rows: model instances, or dicts for a `.values()` queryset.
 """
 
 from __future__ import annotations
@@ -98,8 +97,7 @@ class KeysetPagination(BasePagination):
         walk = reversed_fields if backwards else fields
         if key is not None:
             queryset = queryset.filter(self._after(walk, key))
-        read = getattr(view, "read_page", list)
-        rows = read(queryset.order_by(*walk)[: size + 1])
+        rows = list(queryset.order_by(*walk)[: size + 1])
         more = len(rows) > size
         rows = rows[:size]
         if backwards:

@@ -9,9 +9,9 @@ CHECKPOINT, in three rounds that alternate them; a rate is the accepts of all ro
 - service path: `tracker.services.ticket_accept` in forked processes, each with its own Django connection,
   called as a view would: by ticket id with the version the client saw, and the acting officer as a user whose
   memberships have not been read yet (one request, one membership query).
-- raw path: bench/accept.sql, the statements ticket_accept sends, through `pgbench -M prepared -c C -j C -T S`.
-  Prepared, as the service path's statements are (config/settings.py): with its default simple protocol pgbench
-  would have PostgreSQL parse and plan every statement anew, a cost the service path no longer pays.
+- raw path: bench/accept.sql, the statements ticket_accept sends, through `pgbench -M simple -c C -j C -T S`:
+  the simple protocol, as Django sends its statements (the values bound into the SQL text on the client, so
+  PostgreSQL parses and plans each one).
 
 When the service path falls below TARGET of the raw one at a worker count, the section profiles it in-process
 and prints where the time goes.
@@ -205,7 +205,7 @@ def _plan(seed: bench_seed.Seed, ids: Sequence[int]) -> dict[int, tuple[Abstract
 def _accept(ticket_id: int, actor: AbstractBaseUser, due: dt.date) -> Ticket:
     forget_memberships(actor)
     return ticket_accept(
-        ticket=Ticket(pk=ticket_id),
+        ticket_id=(Ticket(pk=ticket_id)).pk,
         actor=actor,
         version=1,
         measures="排查问题根源，逐项落实整改",
@@ -220,7 +220,7 @@ def _accept(ticket_id: int, actor: AbstractBaseUser, due: dt.date) -> Ticket:
 
 def _run_pgbench(ctx: Context, block: range, clients: int, seconds: float) -> tuple[int | None, float]:
     command = [
-        "pgbench", "-n", "-M", "prepared", "-f", str(SCRIPT), "-c", str(clients), "-j", str(clients),
+        "pgbench", "-n", "-M", "simple", "-f", str(SCRIPT), "-c", str(clients), "-j", str(clients),
         "-T", str(round(seconds)), "-D", f"first={block.start}", "-D", f"nclients={clients}", "-D", "seq=0",
         ctx.libpq_url,
     ]  # fmt: skip

@@ -29,7 +29,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "rules.apps.AutodiscoverRulesConfig",
     "pgtrigger",
     "rest_framework",
     "rest_framework.authtoken",
@@ -82,19 +81,6 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
         )
     }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["ENGINE"] = "config.postgresql"  # Django's, knowing its parameter limit
-        if env_bool("DB_PREPARED_STATEMENTS", True):
-            # Parameters travel apart from the SQL, so psycopg can prepare a statement once a connection has run
-            # it five times; PostgreSQL then skips parsing and planning it again. Planning the ticket page's join
-            # took 1.2 ms of the server's time against 0.14 ms to run it. Turn this off behind a pooler in
-            # transaction mode (PgBouncer without max_prepared_statements), which cannot keep a statement on one
-            # connection.
-            DATABASES["default"]["OPTIONS"] = {
-                **DATABASES["default"].get("OPTIONS", {}),
-                "server_side_binding": True,
-                "prepare_threshold": 5,
-            }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -108,10 +94,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
 
-AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -186,7 +168,7 @@ CACHES = {
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -136,23 +136,25 @@ def drive(world: World, ticket: Ticket, to: str) -> Ticket:
         TicketState.CLOSED,
     ]
     if to == TicketState.WITHDRAWN:
-        return services.ticket_withdraw(ticket=ticket, actor=world.supervisor, version=ticket.version, reason="误登")
+        return services.ticket_withdraw(
+            ticket_id=ticket.pk, actor=world.supervisor, version=ticket.version, reason="误登"
+        )
     for state in path[path.index(ticket.state) + 1 : path.index(to) + 1]:
         ticket = Ticket.objects.get(pk=ticket.pk)
         if state == TicketState.RECTIFYING:
             ticket = services.ticket_accept(
-                ticket=ticket, actor=_officer(ticket), version=ticket.version, **plan_kwargs(ticket)
+                ticket_id=ticket.pk, actor=_officer(ticket), version=ticket.version, **plan_kwargs(ticket)
             )
         elif state == TicketState.EXPLAINED:
-            services.evidence_add(ticket=ticket, actor=_officer(ticket), files=[evidence_file()])
+            services.evidence_add(ticket_id=ticket.pk, actor=_officer(ticket), files=[evidence_file()])
             ticket = Ticket.objects.get(pk=ticket.pk)
             ticket = services.ticket_explain(
-                ticket=ticket, actor=_head(ticket), version=ticket.version, explanation="已整改"
+                ticket_id=ticket.pk, actor=_head(ticket), version=ticket.version, explanation="已整改"
             )
         elif state == TicketState.VERIFIED:
-            ticket = services.ticket_verify(ticket=ticket, actor=world.assessor, version=ticket.version)
+            ticket = services.ticket_verify(ticket_id=ticket.pk, actor=world.assessor, version=ticket.version)
         elif state == TicketState.CLOSED:
-            ticket = services.ticket_close(ticket=ticket, actor=world.supervisor, version=ticket.version)
+            ticket = services.ticket_close(ticket_id=ticket.pk, actor=world.supervisor, version=ticket.version)
     return Ticket.objects.get(pk=ticket.pk)
 
 
@@ -162,7 +164,7 @@ def assorted_tickets(world: World) -> tuple[Ticket, Ticket, Ticket]:
     plain = world.ticket()
     accepted = world.ticket(co_units=[world.dept_b])
     services.ticket_accept(
-        ticket=accepted,
+        ticket_id=accepted.pk,
         actor=world.officer_a,
         version=1,
         **plan_kwargs(accepted),

@@ -426,7 +426,7 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
     if plan.target == TicketState.WITHDRAWN:
         with at(calendar.add_workdays(day, 1)):
             return services.ticket_withdraw(
-                ticket=ticket,
+                ticket_id=ticket.pk,
                 actor=supervisor,
                 version=ticket.version,
                 reason="经核实该问题已在上一轮考核中整改到位，属重复交办",
@@ -437,7 +437,7 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
         target_date = min(ticket.due_on, calendar.add_workdays(day, 40))
         halfway = calendar.add_workdays(day, max(1, calendar.workdays_between(day, target_date) // 2))
         ticket = services.ticket_accept(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=officer,
             version=ticket.version,
             measures=(
@@ -457,7 +457,7 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
         with at(report_day):
             ticket = Ticket.objects.get(pk=ticket.pk)
             services.progress_report(
-                ticket=ticket,
+                ticket_id=ticket.pk,
                 actor=officer,
                 text="已完成问题点位排查，正在按清单推进整改。"
                 if n == 1
@@ -473,10 +473,10 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
     with at(day):
         ticket = Ticket.objects.get(pk=ticket.pk)
         if not report_days:
-            services.evidence_add(ticket=ticket, actor=officer, files=[_evidence("整改完成情况报告.txt")])
+            services.evidence_add(ticket_id=ticket.pk, actor=officer, files=[_evidence("整改完成情况报告.txt")])
             ticket = Ticket.objects.get(pk=ticket.pk)
         ticket = services.ticket_explain(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=head,
             version=ticket.version,
             explanation=(
@@ -499,7 +499,7 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
     with at(day):
         ticket = Ticket.objects.get(pk=ticket.pk)
         ticket = services.ticket_verify(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=assessor,
             version=ticket.version,
             comment="经现场核查，整改措施落实到位，佐证材料齐全。",
@@ -508,4 +508,4 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
     if plan.target == TicketState.VERIFIED:
         return ticket
     with at(calendar.add_workdays(day, 2)):
-        return services.ticket_close(ticket=ticket, actor=supervisor, version=ticket.version)
+        return services.ticket_close(ticket_id=ticket.pk, actor=supervisor, version=ticket.version)

@@ -10,9 +10,13 @@ class ServiceError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, **context: Any) -> None:
+    def __init__(self, message: str, *, ticket: Any = None, **context: Any) -> None:
+        """`ticket`: the ticket refused, as the service read it; its state and version go into the context."""
         super().__init__(message)
         self.message = message
+        self.ticket = ticket
+        if ticket is not None:
+            context = {"state": ticket.state, "version": ticket.version, **context}
         self.context = context
 
 

@@ -1,10 +1,10 @@
 """`field__inset=<queryset of one column>`: the field's value is among the subquery's rows, written for PostgreSQL.
 
 `id IN (SELECT …)` as one arm of an OR leaves PostgreSQL a single way to find the rows: walk the table (for a sorted
-page, its primary key backwards) and test each row against the subquery. For an officer of a unit with few tickets on
-a ledger of a million, the first page took 0.7–1.2 s that way. `id = ANY(ARRAY(SELECT …))` is computed once, before
-the scan, so the planner may instead fetch each arm of the OR through an index and combine them (a BitmapOr): 0.2 ms
-for that page, while for a large unit it still walks the primary key (1 ms). Other databases get the plain IN.
+page, its primary key backwards) and test each row against the subquery, which for a unit with few tickets on a large
+ledger means visiting nearly every ticket. `id = ANY(ARRAY(SELECT …))` is computed once, before the scan, so the
+planner may instead fetch each arm of the OR through an index and combine them (a BitmapOr), while for a large unit
+it still walks the primary key. Other databases get the plain IN. (bench/README.md has the figures.)
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
@@ -33,10 +33,9 @@ from tracker.permissions import (
     roles_on,
     units_overseen_by,
 )
-from tracker.rows import JoinedRow
-from tracker.services._core import policy_of
 from workflows import clocks
-from workflows.machine import TransitionSpec, transitions_from
+from workflows.machine import OPEN_STATES, TicketState, TransitionSpec, transitions_from
+from workflows.models import Policy
 
 
 def ticket_scope(user: AbstractBaseUser) -> Q | None:
@@ -57,7 +56,7 @@ def ticket_scope(user: AbstractBaseUser) -> Q | None:
 
 
 def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.select_related("lead_unit", "finding", "finding__indicator")
+    tickets = Ticket.objects.select_related("lead_unit", "finding__indicator")
     scope = ticket_scope(user)
     if scope is None:
         return tickets
@@ -72,19 +71,64 @@ def transitions_available(user: AbstractBaseUser, ticket: Ticket) -> list[Transi
     return [spec for spec in transitions_from(ticket.state) if held & set(spec.roles)]
 
 
+def ticket_policy(ticket: Ticket) -> Policy:
+    """The deadline policy that governs the ticket: its class's, and its finding's severity's where that matters."""
+    return Policy.for_ticket(ticket.rectification_class, ticket.finding.severity)
+
+
 def ticket_warning(ticket: Ticket, on: dt.date | None = None) -> clocks.Warning | None:
     """The warning colour of the ticket's current stage."""
-    if not ticket.is_open:
-        return None
-    on = on or clocks.today()
-    return clocks.warning(
-        deadline=ticket.stage_deadline,
-        on=on,
-        policy=policy_of(ticket),
-        paused=ticket.is_paused,
-        started_on=ticket.stage_started_on,
-        progress=ticket.progress if ticket.state == "rectifying" else None,
+    return row_warning(
+        {
+            "state": ticket.state,
+            "rectification_class": ticket.rectification_class,
+            "finding__severity": ticket.finding.severity,
+            "stage_deadline": ticket.stage_deadline,
+            "stage_started_on": ticket.stage_started_on,
+            "paused_workdays_left": ticket.paused_workdays_left,
+            "progress": ticket.progress,
+        },
+        on,
     )
+
+
+def row_warning(row: dict[str, Any], on: dt.date | None = None) -> clocks.Warning | None:
+    """The warning colour of a ticket's current stage, from a ledger row (or any mapping holding those
+    of its fields)."""
+    if row["state"] not in OPEN_STATES:
+        return None
+    return clocks.warning(
+        deadline=row["stage_deadline"],
+        on=on or clocks.today(),
+        policy=Policy.for_ticket(row["rectification_class"], row["finding__severity"]),
+        paused=row["paused_workdays_left"] is not None,
+        started_on=row["stage_started_on"],
+        progress=row["progress"] if row["state"] == TicketState.RECTIFYING else None,
+    )
+
+
+# The ticket's own fields in a row of the ledger (整改台账). A field added here shows in the ledger and in a ticket's
+# own representation, in the API and in the pages.
+LEDGER_FIELDS = (
+    *("id", "number", "state", "version", "rectification_class", "responsible_person", "assigned_on", "due_on"),
+    *("stage_started_on", "stage_deadline", "progress", "listed", "extension_count", "reopen_count"),
+    *("published_on", "closed_on", "updated_at"),
+)
+# What a page of the ledger reads of each ticket besides LEDGER_FIELDS: what its warning colour is computed from,
+# and its finding, indicator and lead unit.
+LEDGER_RELATED = (
+    "paused_workdays_left",
+    *("finding_id", "finding__appraisal_id", "finding__description", "finding__severity", "finding__source"),
+    *("finding__document_number", "finding__recurring"),
+    *("finding__indicator_id", "finding__indicator__code", "finding__indicator__name", "finding__indicator__dimension"),
+    *("lead_unit_id", "lead_unit__name", "lead_unit__code"),
+)
+
+
+def ledger_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The ledger's rows for these tickets (from tickets_visible_to, filtered), as `.values()` of LEDGER_FIELDS and
+    LEDGER_RELATED."""
+    return tickets.values(*LEDGER_FIELDS, *LEDGER_RELATED)
 
 
 def findings_visible_to(user: AbstractBaseUser) -> QuerySet[Finding]:
@@ -117,57 +161,33 @@ def may_see(user: AbstractBaseUser, ticket: Ticket) -> bool:
     )
 
 
-def _visible_or_404(user: AbstractBaseUser, ticket: Ticket | None) -> Ticket:
+# What a ticket's page, its API representation and every service acting on it read of the rows it names.
+TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by")
+
+
+def ticket_get(user: AbstractBaseUser, ticket_id: int, *, lock: bool = False) -> Ticket:
+    """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
+    planning the scoped subquery costs more than reading the row.
+
+    With `lock`, the ticket's row is locked until the transaction ends (the related rows are read, not locked), for
+    a service that changes it. Without, the ticket is read to be shown, and says whether it has co-units and
+    milestones (`has_co_units`, `has_milestones`), so that a page asks for those lists only when there are some."""
+    tickets = Ticket.objects.select_related(*TICKET_RELATED)
+    if lock:
+        tickets = tickets.select_for_update(of=("self",))
+    else:
+        tickets = tickets.annotate(
+            has_co_units=Exists(Ticket.co_units.through.objects.filter(ticket=OuterRef("pk"))),
+            has_milestones=Exists(Milestone.objects.filter(ticket=OuterRef("pk"))),
+        )
+    ticket = tickets.filter(pk=ticket_id).first()
     if ticket is None or not may_see(user, ticket):
         raise NotFound(_("No ticket with this number is visible to you."))
     return ticket
 
 
-# One ticket with its unit, as every action on a ticket first reads it (tracker.rows: written out once).
-VISIBLE_TICKET = JoinedRow(Ticket, {"lead_unit": ["name", "code", "path"]})
-
-
-def ticket_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
-    planning the scoped subquery costs more than reading the row."""
-    return _visible_or_404(user, VISIBLE_TICKET.get(ticket_id))
-
-
 def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
     return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
-
-
-def _exists_for_ticket(model: type[Any]) -> str:
-    return f'EXISTS (SELECT 1 FROM "{model._meta.db_table}" x WHERE x."ticket_id" = t."id")'
-
-
-# What a full ticket page shows of the rows the ticket names, read in one written-out statement (tracker.rows): an
-# API client reads tickets one by one, and compiling this read in the ORM cost more than the rest of the request.
-TICKET_DETAIL = JoinedRow(
-    Ticket,
-    {
-        "lead_unit": ["name", "code", "path"],
-        "finding": ["appraisal", "indicator", "description", "severity", "source", "document_number", "recurring"],
-        "finding__indicator": ["code", "name", "dimension"],
-        "created_by": ["username"],
-        "explained_by": ["username"],
-    },
-    extra={
-        "has_co_units": _exists_for_ticket(Ticket.co_units.through),
-        "has_milestones": _exists_for_ticket(Milestone),
-    },
-)
-
-
-def ticket_detail_get(user: AbstractBaseUser, ticket_id: int) -> Ticket:
-    """ticket_get with what a full ticket page shows: its unit, finding and indicator, the usernames of the people
-    on it (`created_by`, `explained_by`), and its co-units and milestones as lists (`co_unit_list`,
-    `milestone_list`), read only when the row says there are some."""
-    ticket = TICKET_DETAIL.get(ticket_id)
-    if ticket is not None:
-        ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
-        ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
-    return _visible_or_404(user, ticket)
 
 
 def evidence_visible_to(user: AbstractBaseUser) -> QuerySet[Evidence]:

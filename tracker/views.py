@@ -33,7 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
-        ticket = selectors.ticket_detail_get(request.user, ticket_id)
+        ticket = selectors.ticket_get(request.user, ticket_id)
     except NotFound:
         raise Http404 from None
     return render(

@@ -35,6 +35,8 @@ class Role(models.TextChoices):
 
 S = TicketState
 OPEN_STATES = (S.ASSIGNED, S.RECTIFYING, S.EXPLAINED, S.VERIFIED)
+# States in which the ticket's public explanation is published (公示) and open to the public's feedback.
+PUBLISHED_STATES = (S.EXPLAINED, S.VERIFIED, S.CLOSED)
 
 # Who must act in each open state; the stage's clock alerts this role when it runs out.
 STAGE_OWNER = {
@@ -56,13 +58,6 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         abstract = True
-
-    @property
-    def state_fields(self) -> tuple[FSMField, ...]:
-        """django-fsm scans every field of the model for state fields on each instance it builds (it remembers
-        the state as read, to refuse a concurrent transition); this machine has one, and a ledger page builds
-        fifty tickets."""
-        return (self._meta.get_field("state"),)
 
     @transition(
         state,

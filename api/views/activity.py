@@ -46,9 +46,8 @@ class TicketProgress(TicketActionMixin, generics.ListAPIView):
 
     @extend_schema(request=inputs.ProgressInput, responses={201: ProgressReportSerializer, **REFUSALS})
     def post(self, request: Request, pk: int) -> Response:
-        ticket = self.get_ticket()
         data = validated(inputs.ProgressInput, request.data)
-        report = services.progress_report(ticket=ticket, actor=request.user, **data)
+        report = services.progress_report(ticket_id=pk, actor=request.user, **data)
         return Response(ProgressReportSerializer(self.reports.get(pk=report.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -65,9 +64,8 @@ class TicketEvidence(TicketActionMixin, generics.ListAPIView):
 
     @extend_schema(request=inputs.EvidenceInput, responses={201: EvidenceAddedSerializer, **REFUSALS})
     def post(self, request: Request, pk: int) -> Response:
-        ticket = self.get_ticket()
         data = validated(inputs.EvidenceInput, request.data)
-        stored = services.evidence_add(ticket=ticket, actor=request.user, **data)
+        stored = services.evidence_add(ticket_id=pk, actor=request.user, **data)
         return Response(EvidenceAddedSerializer({"evidence": stored}).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,8 +101,7 @@ class _TicketRequests(TicketActionMixin, generics.ListAPIView):
         return self.model.objects.filter(ticket=self.get_ticket()).select_related("requested_by", "decided_by")
 
     def post(self, request: Request, pk: int) -> Response:
-        ticket = self.get_ticket()
-        made = self.make(ticket=ticket, actor=request.user, **validated(self.input, request.data))
+        made = self.make(ticket_id=pk, actor=request.user, **validated(self.input, request.data))
         return Response(self.get_serializer(made).data, status=status.HTTP_201_CREATED)
 
 
@@ -143,10 +140,9 @@ class TicketResume(TicketActionMixin, generics.GenericAPIView):
 
     @extend_schema(request=inputs.ResumeInput, responses={200: TicketDetailSerializer, **REFUSALS})
     def post(self, request: Request, pk: int) -> Response:
-        ticket = self.get_ticket()
         data = validated(inputs.ResumeInput, request.data)
-        services.clock_resume(ticket=ticket, actor=request.user, **data)
-        return ticket_response(request, ticket.pk)
+        ticket = services.clock_resume(ticket_id=pk, actor=request.user, **data)
+        return ticket_response(request, ticket)
 
 
 @extend_schema(tags=["activity"])
@@ -183,7 +179,6 @@ class _Decision(generics.GenericAPIView):
 
     def post(self, request: Request, pk: int) -> Response:
         pending = generics.get_object_or_404(self.get_queryset(), pk=pk)
-        self.conflict_ticket_id = pending.ticket_id
         data = validated(inputs.DecisionInput, request.data)
         self.decide(request=pending, actor=request.user, **data)
         decided = self.get_queryset().get(pk=pk)

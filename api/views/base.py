@@ -19,19 +19,13 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **conte
 
 
 class TicketActionMixin:
-    """A view about one ticket, looked up in the caller's scope: a ticket they may not see is a 404.
-
-    It also tells the exception handler which ticket a 409 is about, so the body can say what is possible now.
-    """
+    """A view about one ticket, looked up in the caller's scope: a ticket they may not see is a 404."""
 
     kwargs: dict[str, Any]
     request: Any
-    conflict_ticket_id: int | None = None
 
     def get_ticket(self) -> Ticket:
-        ticket = selectors.ticket_get(self.request.user, self.kwargs["pk"])
-        self.conflict_ticket_id = ticket.pk
-        return ticket
+        return selectors.ticket_get(self.request.user, self.kwargs["pk"])
 
 
 class FileNegotiation(DefaultContentNegotiation):

@@ -27,19 +27,6 @@ def decision_response(request: Request, decision_id: int, *, created: bool = Fal
     )
 
 
-class DecisionActionMixin:
-    """A view about one decision in the caller's scope; tells the error handler which decision a 409 is about."""
-
-    kwargs: dict[str, Any]
-    request: Any
-    conflict_decision_id: int | None = None
-
-    def get_decision(self) -> Decision:
-        decision = decision_selectors.decision_get(self.request.user, self.kwargs["pk"])
-        self.conflict_decision_id = decision.pk
-        return decision
-
-
 @extend_schema(tags=["decisions"])
 class DecisionList(generics.ListAPIView):
     """Accountability (问责), fault-tolerance (容错免责) and correction (纠错) decisions the caller may see.
@@ -118,7 +105,7 @@ class DecisionList(generics.ListAPIView):
 
 
 @extend_schema(tags=["decisions"])
-class DecisionDetail(DecisionActionMixin, generics.GenericAPIView):
+class DecisionDetail(generics.GenericAPIView):
     """One decision, with its grounds and the steps the caller may take now and what each needs."""
 
     serializer_class = ds.DecisionDetailSerializer
@@ -136,7 +123,7 @@ DECISION_TRANSITION_REQUEST = PolymorphicProxySerializer(
 
 
 @extend_schema(tags=["decisions"])
-class DecisionTransition(DecisionActionMixin, generics.GenericAPIView):
+class DecisionTransition(generics.GenericAPIView):
     serializer_class = ds.DecisionDetailSerializer
     queryset = Decision.objects.none()
 
@@ -166,11 +153,10 @@ class DecisionTransition(DecisionActionMixin, generics.GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         """Take a step of the decision's procedure. The body names it, gives the decision version read, and what
         it needs (listed under `available_transitions`). A refused call changes nothing."""
-        decision = self.get_decision()
         name = validated(ds.DecisionTransitionNameInput, request.data)["transition"]
         data = validated(ds.DECISION_TRANSITION_INPUTS[name], request.data)
         del data["transition"]
-        services.DECISION_SERVICES[name](decision_id=decision.pk, actor=request.user, **data)
+        decision = services.DECISION_SERVICES[name](decision_id=pk, actor=request.user, **data)
         return decision_response(request, decision.pk)
 
 

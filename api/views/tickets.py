@@ -17,7 +17,6 @@ from api.serializers import EventSerializer, FindingSerializer, TicketDetailSeri
 from api.views.base import TicketActionMixin, validated
 from tracker import selectors, services
 from tracker.models import Ticket
-from tracker.rows import JoinedValues
 from workflows import clocks
 
 TICKET_ORDERINGS = {
@@ -29,12 +28,9 @@ TICKET_ORDERINGS = {
     "-assigned_on": ("-assigned_on", "-id"),
 }
 
-# What a page of the ledger reads of each ticket, in one statement written out (tracker.rows.JoinedValues).
-LEDGER_ROWS = JoinedValues(Ticket, TicketSerializer.columns)
 
-
-def ticket_response(request: Request, ticket_id: int) -> Response:
-    ticket = selectors.ticket_detail_get(request.user, ticket_id)
+def ticket_response(request: Request, ticket: Ticket) -> Response:
+    """A ticket as selectors.ticket_get read it, or a service returned it."""
     return Response(TicketDetailSerializer(ticket, context={"request": request, "today": clocks.today()}).data)
 
 
@@ -83,16 +79,12 @@ class TicketList(generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.tickets_visible_to(self.request.user)
 
-    def list(self, request: Request) -> Response:
-        """A page is read as rows of TicketSerializer.columns and rendered from them: the model instances behind
-        50 rows cost more than reading them (api.serializers.ModelSerializer.represent_rows)."""
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        serializer = TicketSerializer(context={**self.get_serializer_context(), "today": clocks.today()})
-        return self.get_paginated_response(serializer.represent_rows(rows))
+    def filter_queryset(self, queryset: Any) -> Any:
+        """The filtered tickets' ledger rows (selectors.ledger_rows), which the page then reads."""
+        return selectors.ledger_rows(super().filter_queryset(queryset))
 
-    @staticmethod
-    def read_page(tickets: Any) -> list[dict[str, Any]]:
-        return LEDGER_ROWS.read(tickets)
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "today": clocks.today()}
 
 
 @extend_schema(tags=["tickets"])
@@ -103,7 +95,7 @@ class TicketDetail(TicketActionMixin, generics.GenericAPIView):
     queryset = Ticket.objects.none()
 
     def get(self, request: Request, pk: int) -> Response:
-        return ticket_response(request, pk)
+        return ticket_response(request, selectors.ticket_get(request.user, pk))
 
 
 TRANSITION_REQUEST = PolymorphicProxySerializer(
@@ -140,12 +132,11 @@ class TicketTransition(TicketActionMixin, generics.GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         """Fire a workflow transition. The body names it, gives the ticket version read, and what it needs
         (listed under `available_transitions` of the ticket). A refused call changes nothing."""
-        ticket = self.get_ticket()
         name = validated(inputs.TransitionNameInput, request.data)["transition"]
         data = validated(inputs.TRANSITION_INPUTS[name], request.data)
         del data["transition"]
-        services.TRANSITION_SERVICES[name](ticket=ticket, actor=request.user, **data)
-        return ticket_response(request, ticket.pk)
+        ticket = services.TRANSITION_SERVICES[name](ticket_id=pk, actor=request.user, **data)
+        return ticket_response(request, ticket)
 
 
 @extend_schema(tags=["tickets"])

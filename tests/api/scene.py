@@ -96,12 +96,12 @@ def build(world, setup: str) -> tuple[Scene, object]:
                 if setup in ("verified", "closed"):
                     ticket = drive(world, ticket, setup)
     if setup in ("paused", "pause_pending"):
-        scene.pause = services.pause_request(ticket=ticket, actor=world.officer_c, reason="等待专家评审")
+        scene.pause = services.pause_request(ticket_id=ticket.pk, actor=world.officer_c, reason="等待专家评审")
         if setup == "paused":
             services.pause_decide(request=scene.pause, actor=world.supervisor, approve=True)
     if setup == "extension_pending":
         scene.extension = services.extension_request(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=world.officer_c,
             requested_deadline=calendar.add_workdays(ticket.due_on, 20),
             reason="需要补充采购",

@@ -43,7 +43,7 @@ def published_and_not(world) -> dict[str, Ticket]:
             ticket = drive(world, ticket, S.CLOSED if state == "reopened" else state)
             if state == "reopened":
                 ticket = services.ticket_reopen(
-                    ticket=ticket, actor=world.supervisor, version=ticket.version, reason="复查"
+                    ticket_id=ticket.pk, actor=world.supervisor, version=ticket.version, reason="复查"
                 )
         tickets[state] = ticket
     return tickets
@@ -67,7 +67,7 @@ def test_only_published_explanations_exist_for_the_public(world):
 def test_a_notice_shows_what_was_done_and_nothing_internal(world):
     ticket = world.ticket(responsible_person="陈局长", lead_official="王副市长")
     services.ticket_accept(
-        ticket=ticket,
+        ticket_id=ticket.pk,
         actor=world.officer_a,
         version=1,
         measures="内部措施：约谈施工单位负责人",

@@ -42,13 +42,13 @@ def live_objects(db) -> dict:
     ]
     rectifying = tickets[1]
     extension = services.extension_request(
-        ticket=rectifying,
+        ticket_id=rectifying.pk,
         actor=world.officer_a,
         requested_deadline=calendar.add_workdays(rectifying.due_on, 10),
         reason="采购",
     )
-    pause = services.pause_request(ticket=rectifying, actor=world.officer_a, reason="评审")
-    services.evidence_add(ticket=rectifying, actor=world.officer_a, files=[evidence_file()])
+    pause = services.pause_request(ticket_id=rectifying.pk, actor=world.officer_a, reason="评审")
+    services.evidence_add(ticket_id=rectifying.pk, actor=world.officer_a, files=[evidence_file()])
     ids = [t.pk for t in tickets] + [t.finding_id for t in tickets] + [extension.pk, pause.pk]
     ids += list(Evidence.objects.values_list("pk", flat=True))
     tokens = {role: Token.objects.create(user=getattr(world, role)).key for role in ROLES}

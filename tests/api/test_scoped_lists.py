@@ -51,9 +51,9 @@ def tickets(world) -> dict[str, Ticket]:
         ticket = drive(world, ticket, TicketState.RECTIFYING)
         officer = world.officer_c if name == "county" else world.officer_a if "a" in name else world.officer_b
         services.extension_request(
-            ticket=ticket, actor=officer, requested_deadline=calendar.add_workdays(ticket.due_on, 5), reason="r"
+            ticket_id=ticket.pk, actor=officer, requested_deadline=calendar.add_workdays(ticket.due_on, 5), reason="r"
         )
-        services.pause_request(ticket=ticket, actor=officer, reason="r")
+        services.pause_request(ticket_id=ticket.pk, actor=officer, reason="r")
         made[name] = ticket
     return made
 

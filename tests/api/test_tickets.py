@@ -239,7 +239,7 @@ def test_the_ledger_and_a_ticket_cost_a_fixed_number_of_queries(world, django_as
     for _ in range(6):
         ticket = world.ticket(co_units=[world.dept_b, world.county_dept])
         services.ticket_accept(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=world.officer_a,
             version=1,
             **plan_kwargs(ticket),

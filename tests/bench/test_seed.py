@@ -74,7 +74,7 @@ def test_the_real_services_accept_seeded_tickets(seeded):
     policy = Policy.for_ticket(fresh.rectification_class, fresh.finding.severity)
     assert fresh.next_action_at == clocks.ladder(fresh.stage_deadline, policy)[0].at  # as finding_create writes it
     accepted = services.ticket_accept(
-        ticket=fresh,
+        ticket_id=fresh.pk,
         actor=user(seeded.officers[fresh.lead_unit_id]),
         version=fresh.version,
         measures="排查整改",
@@ -86,7 +86,7 @@ def test_the_real_services_accept_seeded_tickets(seeded):
 
     rectifying = Ticket.objects.filter(state=TicketState.RECTIFYING).first()
     explained = services.ticket_explain(
-        ticket=rectifying,
+        ticket_id=rectifying.pk,
         actor=user(seeded.heads[rectifying.lead_unit_id]),
         version=rectifying.version,
         explanation="阶段性完成",
@@ -97,7 +97,7 @@ def test_the_real_services_accept_seeded_tickets(seeded):
 
     published = Ticket.objects.filter(state=TicketState.EXPLAINED).exclude(pk=explained.pk).first()
     rejected = services.ticket_reject(
-        ticket=published,
+        ticket_id=published.pk,
         actor=user(seeded.assessor),
         version=published.version,
         reason="材料不全",
@@ -107,7 +107,7 @@ def test_the_real_services_accept_seeded_tickets(seeded):
 
     assigned = Ticket.objects.filter(state=TicketState.ASSIGNED).first()
     withdrawn = services.ticket_withdraw(
-        ticket=assigned, actor=user(seeded.supervisor), version=assigned.version, reason="误登"
+        ticket_id=assigned.pk, actor=user(seeded.supervisor), version=assigned.version, reason="误登"
     )
     assert withdrawn.state == TicketState.WITHDRAWN
 

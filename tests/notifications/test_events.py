@@ -44,7 +44,7 @@ def test_each_change_notifies_whoever_must_act_next(world):
 
     with time_machine.travel(notice_over(ticket), tick=False):
         ticket = services.ticket_reject(
-            ticket=ticket,
+            ticket_id=ticket.pk,
             actor=world.assessor,
             version=ticket.version,
             reason="佐证材料不足",
@@ -56,7 +56,7 @@ def test_each_change_notifies_whoever_must_act_next(world):
     assert "佐证材料不足" in rejected.first().body
 
     request = services.extension_request(
-        ticket=ticket, actor=world.officer_a, requested_deadline=D(2027, 9, 30), reason="工程量大"
+        ticket_id=ticket.pk, actor=world.officer_a, requested_deadline=D(2027, 9, 30), reason="工程量大"
     )
     derive_event(TicketEvent.objects.filter(ticket=ticket).latest("id").pk)
     services.extension_decide(request=request, actor=world.supervisor, approve=True)
@@ -68,7 +68,7 @@ def test_each_change_notifies_whoever_must_act_next(world):
 def test_a_reassignment_notifies_the_new_unit(world):
     ticket = world.ticket()
     services.ticket_reassign(
-        ticket=ticket, actor=world.assessor, version=ticket.version, unit=world.dept_b, reason="职责调整"
+        ticket_id=ticket.pk, actor=world.assessor, version=ticket.version, unit=world.dept_b, reason="职责调整"
     )
     derive_event(TicketEvent.objects.filter(ticket=ticket).latest("id").pk)
     assert _kinds_for(world.officer_b) == [Kind.ASSIGNED]
@@ -120,7 +120,7 @@ def test_a_change_commits_with_the_broker_down_and_its_messages_follow(world):
     with celery_app(f"redis://127.0.0.1:{closed_port()}/0"):
         ticket = world.ticket()  # the after-commit enqueue fails: logged, nothing raised
         ticket = services.ticket_accept(
-            ticket=ticket, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
+            ticket_id=ticket.pk, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
         )
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.RECTIFYING
     assert not Notification.objects.exists()

@@ -92,7 +92,7 @@ def test_an_extension_restarts_the_ladder(world):
     ]
     with time_machine.travel(local(D(2025, 11, 20), 11), tick=False):
         request = services.extension_request(
-            ticket=ticket, actor=world.officer_a, requested_deadline=D(2025, 12, 5), reason="等待专家论证"
+            ticket_id=ticket.pk, actor=world.officer_a, requested_deadline=D(2025, 12, 5), reason="等待专家论证"
         )
         services.extension_decide(request=request, actor=world.supervisor, approve=True)
 
@@ -136,7 +136,7 @@ def test_long_term_progress_reports_are_chased_each_cycle(world):
         ticket = world.ticket(klass=RectificationClass.LONG_TERM)
     with time_machine.travel(local(D(2025, 9, 2), 9), tick=False):
         ticket = services.ticket_accept(
-            ticket=ticket, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
+            ticket_id=ticket.pk, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
         )
         sweep_at(local(D(2025, 9, 2), 9, 30))  # the accept event brings the report clock forward
     due = calendar.add_workdays(D(2025, 9, 2), cycle)
@@ -148,7 +148,7 @@ def test_long_term_progress_reports_are_chased_each_cycle(world):
         ("report_chase", "head_a")
     }
     with time_machine.travel(local(calendar.add_workdays(due, 1), 11), tick=False):
-        services.progress_report(ticket=ticket, actor=world.officer_a, text="排查完成", percent=30)
+        services.progress_report(ticket_id=ticket.pk, actor=world.officer_a, text="排查完成", percent=30)
     assert ProgressReport.objects.filter(ticket=ticket).count() == 1
     # The next report is due a cycle after this one, and nothing is chased before then.
     before = len(clock_rows(ticket=ticket))

@@ -23,13 +23,17 @@ APPEND_ONLY_TABLES = [
 def recorded(world):
     """A ticket with a row in every append-only table: progress, evidence, feedback, a verdict, events."""
     ticket = drive(world, world.ticket(), "rectifying")
-    services.progress_report(ticket=ticket, actor=world.officer_a, text="过半", percent=50, files=[evidence_file()])
+    services.progress_report(
+        ticket_id=ticket.pk, actor=world.officer_a, text="过半", percent=50, files=[evidence_file()]
+    )
     ticket = Ticket.objects.get(pk=ticket.pk)
-    ticket = services.ticket_explain(ticket=ticket, actor=world.head_a, version=ticket.version, explanation="已整改")
+    ticket = services.ticket_explain(
+        ticket_id=ticket.pk, actor=world.head_a, version=ticket.version, explanation="已整改"
+    )
     services.feedback_give(ticket_id=ticket.pk, rating="satisfied")
     new_deadline = calendar.add_workdays(clocks.today(), 20)
     return services.ticket_reject(
-        ticket=ticket, actor=world.assessor, version=ticket.version, reason="佐证不足", new_deadline=new_deadline
+        ticket_id=ticket.pk, actor=world.assessor, version=ticket.version, reason="佐证不足", new_deadline=new_deadline
     )
 
 

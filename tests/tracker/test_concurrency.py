@@ -24,7 +24,7 @@ def test_twenty_threads_accepting_one_ticket_make_one_success_and_one_event(worl
         try:
             barrier.wait()
             try:
-                services.ticket_accept(ticket=ticket, actor=actor, version=ticket.version, **plan_kwargs(ticket))
+                services.ticket_accept(ticket_id=ticket.pk, actor=actor, version=ticket.version, **plan_kwargs(ticket))
                 result: object = "ok"
             except (StaleVersion, InvalidTransition) as refusal:
                 result = type(refusal)

@@ -11,7 +11,7 @@ import time_machine
 
 from tests.factories import drive, plan_kwargs
 from tracker import services
-from tracker.errors import Forbidden, InvalidTransition
+from tracker.errors import Forbidden, InvalidTransition, NotFound
 from tracker.models import Ticket, TicketEvent
 from workflows import calendar, clocks
 from workflows.machine import TicketState
@@ -29,8 +29,10 @@ DESIGN = {
     "withdraw": ({S.ASSIGNED, S.RECTIFYING}, {"supervisor"}, S.WITHDRAWN),
 }
 # officer_b works in another department; county_supervisor oversees a different subtree; admin manages reference
-# data but takes no part in the workflow; outsider has no membership at all.
+# data but takes no part in the workflow; outsider has no membership at all. The first two and the last do not see
+# the ticket at all: to them it does not exist.
 ROLES = ["officer_a", "head_a", "officer_b", "assessor", "supervisor", "county_supervisor", "admin", "outsider"]
+UNSEEN_BY = {"officer_b", "county_supervisor", "outsider"}
 
 
 def inputs(name: str, ticket: Ticket, world, today: dt.date) -> dict:
@@ -64,13 +66,13 @@ def test_transition_is_allowed_exactly_as_designed(world, name, state, role):
         kwargs = inputs(name, ticket, world, clocks.today())
         fire = services.TRANSITION_SERVICES[name]
         if role in roles and state in sources:
-            after = fire(ticket=ticket, actor=actor, version=ticket.version, **kwargs)
+            after = fire(ticket_id=ticket.pk, actor=actor, version=ticket.version, **kwargs)
             assert (after.state, after.version) == (target, ticket.version + 1)
             assert TicketEvent.objects.filter(ticket=ticket).count() == before_events + 1
             return
-        expected = Forbidden if role not in roles else InvalidTransition
+        expected = NotFound if role in UNSEEN_BY else Forbidden if role not in roles else InvalidTransition
         with pytest.raises(expected):
-            fire(ticket=ticket, actor=actor, version=ticket.version, **kwargs)
+            fire(ticket_id=ticket.pk, actor=actor, version=ticket.version, **kwargs)
     unchanged = Ticket.objects.get(pk=ticket.pk)
     assert (unchanged.state, unchanged.version, unchanged.lead_unit_id) == (state, ticket.version, world.dept_a.pk)
     assert TicketEvent.objects.filter(ticket=ticket).count() == before_events

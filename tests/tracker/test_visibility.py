@@ -70,19 +70,3 @@ def test_available_transitions_follow_role_and_state(world, tickets):
     assert names("officer_a") == ["accept"]
     assert set(names("supervisor")) == {"reassign", "withdraw"}
     assert names("officer_b") == []
-
-
-def test_the_units_overseen_are_the_subtrees_the_orm_finds_by_path(world):
-    from django.db.models import Q
-
-    from tracker.models import Unit
-    from tracker.permissions import _read_subtrees
-
-    # Paths are made of ids and slashes; these two check that LIKE's wildcards in a path are taken literally.
-    Unit.objects.filter(pk=world.dept_a.pk).update(path="/x_y/")
-    Unit.objects.filter(pk=world.dept_b.pk).update(path="/xzy/%/")
-    for paths in (["/"], [world.county.path], [world.county.path, world.city.path], ["/x_y/"], ["/xzy/%"], ["/nil/"]):
-        expected = Unit.objects.filter(Q.create([("path__startswith", p) for p in paths], connector=Q.OR))
-        assert _read_subtrees(paths) == sorted(expected.values_list("pk", flat=True)), paths
-    assert _read_subtrees(["/x_y/"]) == [world.dept_a.pk]
-    assert _read_subtrees(["/xzy/%"]) == [world.dept_b.pk]

@@ -1,49 +1,30 @@
-"""What every ticket service shares: lock the row, check the version, write the event, bump the version."""
+"""What every ticket service shares: the ticket locked once, the checks of role and version, and the record of a
+change (the ticket saved and its event written, in the caller's transaction)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition
 
+from tracker import selectors
 from tracker.errors import Forbidden, StaleVersion
 from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
 from tracker.permissions import roles_on
-from tracker.rows import JoinedRow, insert_row, update_row
 from workflows import clocks
 from workflows.models import Policy
 
-# Every service starts with this lock, so its statement is written out once (tracker.rows) rather than compiled by
-# the ORM each time, which took half of a transition's Python time. It brings what the services read of the
-# ticket's unit and finding: the unit's path (for roles) and the finding's severity (for the policy).
-LOCKED_TICKET = JoinedRow(Ticket, {"lead_unit": ["path"], "finding": ["severity"]}, lock=True)
+# The columns of a stage's clock: set together whenever a stage starts, pauses or resumes.
+CLOCK_FIELDS = ("stage_started_on", "stage_deadline", "paused_workdays_left", "next_action_at")
 
 
-def lock_ticket(ticket_id: int) -> Ticket:
-    """The ticket row, locked until the transaction ends, so concurrent writers queue up behind each other.
-    `lead_unit` and `finding` hold the fields the services read (any other loads on first use). The ticket
-    remembers the values it was read with, so `record` writes only what changed."""
-    ticket = LOCKED_TICKET.get(ticket_id)
-    if ticket is None:
-        raise Ticket.DoesNotExist(f"no ticket {ticket_id}")
-    ticket._zg_read = _column_values(ticket)  # type: ignore[attr-defined]
-    return ticket
-
-
-def _column_values(ticket: Ticket) -> dict[str, Any]:
-    return {field.attname: getattr(ticket, field.attname) for field in Ticket._meta.concrete_fields}
-
-
-def changed_fields(ticket: Ticket) -> list[str] | None:
-    """The fields of a ticket from lock_ticket that differ from what was read; None when it was not read there."""
-    read = getattr(ticket, "_zg_read", None)
-    if read is None:
-        return None
-    return [name for name, value in _column_values(ticket).items() if read[name] != value]
+def lock_ticket(actor: AbstractBaseUser, ticket_id: int) -> Ticket:
+    """The ticket, locked until the transaction ends so that concurrent writers queue up behind each other; a
+    ticket the actor may not see is NotFound. It comes with what the services and the response read of it."""
+    return selectors.ticket_get(actor, ticket_id, lock=True)
 
 
 def check_version(ticket: Ticket, version: int | None) -> None:
@@ -51,24 +32,19 @@ def check_version(ticket: Ticket, version: int | None) -> None:
         raise StaleVersion(
             _("The ticket has changed since you read it (your version %(yours)s, current %(current)s).")
             % {"yours": version, "current": ticket.version},
-            state=ticket.state,
-            version=ticket.version,
+            ticket=ticket,
         )
 
 
-def require_role(actor: AbstractBaseUser, ticket: Ticket, roles: tuple[str, ...], action: str) -> set[str]:
+def require_role(actor: AbstractBaseUser, ticket: Ticket, roles: Iterable[str], action: str) -> set[str]:
     held = roles_on(actor, ticket) & set(roles)
     if not held:
-        raise Forbidden(
-            _("You hold no role that may %(action)s this ticket.") % {"action": action},
-            state=ticket.state,
-            version=ticket.version,
-        )
+        raise Forbidden(_("You hold no role that may %(action)s this ticket.") % {"action": action}, ticket=ticket)
     return held
 
 
 def policy_of(ticket: Ticket) -> Policy:
-    return Policy.for_ticket(ticket.rectification_class, ticket.finding.severity)
+    return selectors.ticket_policy(ticket)
 
 
 def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy) -> None:
@@ -100,29 +76,19 @@ def record(
     *,
     kind: EventKind,
     actor: AbstractBaseUser | None,
+    fields: Iterable[str] = (),
     from_state: str = "",
     data: dict[str, Any] | None = None,
     bump: bool = True,
-    update_fields: list[str] | None = None,
 ) -> TicketEvent:
-    """Save the ticket (bumping its version) and write the event that records the change, in the caller's
-    transaction."""
+    """Save the ticket's changed `fields`, bumping its version, and write the event that records the change.
+
+    The ticket model's ConcurrentTransitionMixin makes the UPDATE match the state the ticket was read in, so a
+    transition can never be applied over another one (the row lock already makes that so within PostgreSQL)."""
     if bump:
         ticket.version += 1
-        ticket.updated_at = timezone.now()
-        read = getattr(ticket, "_zg_read", None)
-        if update_fields is not None:
-            ticket.save(update_fields=[*update_fields, "version", "updated_at"])
-        elif read is None:
-            ticket.save()
-        else:
-            # A ticket from lock_ticket: its row is locked and its UPDATE written out (tracker.rows.update_row),
-            # still matching the state it was read in, as django-fsm's ConcurrentTransitionMixin does.
-            if not update_row(ticket, changed_fields(ticket), where={"state": read["state"]}):
-                raise ConcurrentTransition(f"ticket {ticket.pk} is no longer {read['state']}")
-            ticket._update_initial_state()
-        ticket._zg_read = _column_values(ticket)  # type: ignore[attr-defined]
-    event = TicketEvent(
+        ticket.save(update_fields=[*fields, "version", "updated_at"])
+    return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -131,5 +97,3 @@ def record(
         version=ticket.version,
         data=data or {},
     )
-    insert_row(event)
-    return event

@@ -29,6 +29,7 @@ from tracker.models import (
 )
 from tracker.permissions import UNIT_ROLES
 from tracker.services._core import (
+    CLOCK_FIELDS,
     check_version,
     end_pause,
     lock_ticket,
@@ -38,14 +39,12 @@ from tracker.services._core import (
     require_role,
 )
 from workflows import calendar, clocks
-from workflows.machine import OPEN_STATES, Role, TicketState
-
-PUBLISHED_STATES = (TicketState.EXPLAINED, TicketState.VERIFIED, TicketState.CLOSED)
+from workflows.machine import OPEN_STATES, PUBLISHED_STATES, Role, TicketState
 
 
 def _require_state(ticket: Ticket, states: Iterable[str], message: str) -> None:
     if ticket.state not in states:
-        raise Conflict(message, state=ticket.state, version=ticket.version)
+        raise Conflict(message, ticket=ticket)
 
 
 def check_evidence_file(upload: UploadedFile) -> str | None:
@@ -92,7 +91,7 @@ def _validate_files(files: list[UploadedFile]) -> None:
 
 def progress_report(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     text: str,
     percent: int,
@@ -103,7 +102,7 @@ def progress_report(
     """阶段性进展: the unit reports how far it has got, with evidence files if it has them."""
     files = list(files)
     with transaction.atomic():
-        t = lock_ticket(ticket.pk)
+        t = lock_ticket(actor, ticket_id)
         require_role(actor, t, UNIT_ROLES, _("report progress on"))
         _require_state(
             t,
@@ -132,18 +131,19 @@ def progress_report(
             t,
             kind=EventKind.PROGRESS,
             actor=actor,
+            fields=("progress",),
             data={"report": report.pk, "percent": percent, "evidence": [e.pk for e in evidence]},
         )
     return report
 
 
 def evidence_add(
-    *, ticket: Ticket, actor: AbstractBaseUser, files: Iterable[UploadedFile], version: int | None = None
+    *, ticket_id: int, actor: AbstractBaseUser, files: Iterable[UploadedFile], version: int | None = None
 ) -> list[Evidence]:
     """佐证材料 added outside a progress report."""
     files = list(files)
     with transaction.atomic():
-        t = lock_ticket(ticket.pk)
+        t = lock_ticket(actor, ticket_id)
         require_role(actor, t, UNIT_ROLES, _("add evidence to"))
         _require_state(t, OPEN_STATES, _("Evidence can be added only to an open ticket."))
         check_version(t, version)
@@ -157,7 +157,7 @@ def evidence_add(
 
 def extension_request(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     requested_deadline: dt.date | None,
     reason: str,
@@ -165,7 +165,7 @@ def extension_request(
 ) -> ExtensionRequest:
     """延期申请: filed by the unit before the rectification deadline it moves."""
     with transaction.atomic():
-        t = lock_ticket(ticket.pk)
+        t = lock_ticket(actor, ticket_id)
         require_role(actor, t, UNIT_ROLES, _("request an extension for"))
         _require_state(t, (TicketState.RECTIFYING,), _("Only the rectification deadline can be extended."))
         check_version(t, version)
@@ -173,11 +173,10 @@ def extension_request(
         if today > t.due_on:
             raise Conflict(
                 _("The deadline %(due)s has passed: an extension must be requested before it.") % {"due": t.due_on},
-                state=t.state,
-                version=t.version,
+                ticket=t,
             )
         if ExtensionRequest.objects.filter(ticket=t, state=RequestState.PENDING).exists():
-            raise Conflict(_("An extension request is already awaiting a decision."), state=t.state, version=t.version)
+            raise Conflict(_("An extension request is already awaiting a decision."), ticket=t)
         errors: dict[str, str] = {}
         if not (reason or "").strip():
             errors["reason"] = _("Give a reason for the extension.")
@@ -206,11 +205,11 @@ def _decide(
 ) -> tuple[Ticket, ClockRequest]:
     """Lock the ticket, then the request (always in that order), check the supervisor may decide it, and
     record the decision on the request; the caller applies what an approval means to the ticket."""
-    t = lock_ticket(request.ticket_id)
+    t = lock_ticket(actor, request.ticket_id)
     require_role(actor, t, (Role.SUPERVISOR,), action)
     request = model.objects.select_for_update().get(pk=request.pk)
     if request.state != RequestState.PENDING:
-        raise Conflict(_("This request has already been decided."), state=t.state, version=t.version)
+        raise Conflict(_("This request has already been decided."), ticket=t)
     reason = (reason or "").strip()
     if not approve and not reason:
         raise Invalid({"reason": _("Give a reason for rejecting the request.")})
@@ -236,21 +235,22 @@ def extension_decide(
             t,
             kind=EventKind.EXTENSION_DECIDED,
             actor=actor,
+            fields=("due_on", "extension_count", *CLOCK_FIELDS),
             from_state=t.state,
             data={"request": request.pk, "approved": approve, "due_on": str(t.due_on)},
         )
     return request
 
 
-def pause_request(*, ticket: Ticket, actor: AbstractBaseUser, reason: str, version: int | None = None) -> PauseRequest:
+def pause_request(*, ticket_id: int, actor: AbstractBaseUser, reason: str, version: int | None = None) -> PauseRequest:
     """时限中止 request, e.g. waiting for an expert review or a test result."""
     with transaction.atomic():
-        t = lock_ticket(ticket.pk)
+        t = lock_ticket(actor, ticket_id)
         require_role(actor, t, UNIT_ROLES, _("request a pause for"))
         _require_state(t, OPEN_STATES, _("Only an open ticket's clock can be paused."))
         check_version(t, version)
         if PauseRequest.objects.filter(ticket=t, state__in=[RequestState.PENDING, RequestState.APPROVED]).exists():
-            raise Conflict(_("A pause is already requested or running."), state=t.state, version=t.version)
+            raise Conflict(_("A pause is already requested or running."), ticket=t)
         if not (reason or "").strip():
             raise Invalid({"reason": _("Give a reason for pausing the clock.")})
         request = PauseRequest.objects.create(ticket=t, requested_by=actor, reason=reason.strip())
@@ -264,7 +264,7 @@ def pause_decide(*, request: PauseRequest, actor: AbstractBaseUser, approve: boo
         t, request = _decide(PauseRequest, request, actor, approve, reason, _("decide pause requests on"))
         if approve:
             if t.state not in OPEN_STATES or t.stage_deadline is None:
-                raise Conflict(_("The ticket's clock is not running."), state=t.state, version=t.version)
+                raise Conflict(_("The ticket's clock is not running."), ticket=t)
             today = clocks.today()
             left = max(0, calendar.workdays_between(today, t.stage_deadline))
             request.paused_on, request.workdays_left = today, left
@@ -274,20 +274,21 @@ def pause_decide(*, request: PauseRequest, actor: AbstractBaseUser, approve: boo
             t,
             kind=EventKind.PAUSE_DECIDED,
             actor=actor,
+            fields=CLOCK_FIELDS,
             from_state=t.state,
             data={"request": request.pk, "approved": approve, "workdays_left": request.workdays_left},
         )
     return request
 
 
-def clock_resume(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None = None) -> Ticket:
+def clock_resume(*, ticket_id: int, actor: AbstractBaseUser, version: int | None = None) -> Ticket:
     """The pause ends: the stage gets back the working days it had left, counted from today."""
     with transaction.atomic():
-        t = lock_ticket(ticket.pk)
+        t = lock_ticket(actor, ticket_id)
         require_role(actor, t, (*UNIT_ROLES, Role.SUPERVISOR), _("resume the clock of"))
         check_version(t, version)
         if not t.is_paused:
-            raise Conflict(_("The ticket's clock is not paused."), state=t.state, version=t.version)
+            raise Conflict(_("The ticket's clock is not paused."), ticket=t)
         today = clocks.today()
         deadline = calendar.add_workdays(today, t.paused_workdays_left or 0)
         t.stage_deadline = deadline
@@ -295,7 +296,14 @@ def clock_resume(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None
             t.due_on = deadline
         end_pause(t, today)
         refresh_next_action(t, policy_of(t))
-        record(t, kind=EventKind.RESUMED, actor=actor, from_state=t.state, data={"stage_deadline": str(deadline)})
+        record(
+            t,
+            kind=EventKind.RESUMED,
+            actor=actor,
+            fields=("due_on", *CLOCK_FIELDS),
+            from_state=t.state,
+            data={"stage_deadline": str(deadline)},
+        )
     return t
 
 

@@ -63,8 +63,7 @@ def _lock_for(decision_id: int, actor: AbstractBaseUser, name: str, version: int
     if not roles_on_decision(actor, decision) & set(spec.roles):
         raise Forbidden(
             _("You hold no role that may take this step of the decision."),
-            state=decision.state,
-            version=decision.version,
+            decision=decision,
         )
     current = decision.appeal_state if spec.field == "appeal_state" else decision.state
     allowed = decision.kind in spec.kinds and current in spec.sources
@@ -73,15 +72,13 @@ def _lock_for(decision_id: int, actor: AbstractBaseUser, name: str, version: int
     if not allowed:
         raise InvalidTransition(
             _("This step cannot be taken while the decision is %(state)s.") % {"state": decision.get_state_display()},
-            state=decision.state,
-            version=decision.version,
+            decision=decision,
         )
     if version is not None and version != decision.version:
         raise StaleVersion(
             _("The decision has changed since you read it (your version %(yours)s, current %(current)s).")
             % {"yours": version, "current": decision.version},
-            state=decision.state,
-            version=decision.version,
+            decision=decision,
         )
     return decision
 
@@ -159,8 +156,7 @@ def decision_waive_statement(*, decision_id: int, actor: AbstractBaseUser, versi
         if decision.due_on is not None and clocks.today() <= decision.due_on:
             raise Conflict(
                 _("The subject may state their case until %(date)s.") % {"date": decision.due_on},
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         before = decision.state
         decision.waive_statement()
@@ -297,14 +293,12 @@ def decision_publish(*, decision_id: int, actor: AbstractBaseUser, version: int,
         if not set(decision.measures) & set(PUBLIC_MEASURES):
             raise Conflict(
                 _("Only a decision with a circulated notice (通报) is published."),
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         if decision.published_on is not None or decision.appeal_outcome == AppealOutcome.REVOKED:
             raise Conflict(
                 _("This decision is already published, or was revoked."),
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         decision.publish()
         decision.published_on = clocks.today()
@@ -328,8 +322,7 @@ def decision_appeal(*, decision_id: int, actor: AbstractBaseUser, version: int, 
         if decision.appeal_until is not None and clocks.today() > decision.appeal_until:
             raise Conflict(
                 _("The appeal window ended on %(date)s.") % {"date": decision.appeal_until},
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         decision.appeal()
         _save(decision, [])
@@ -516,8 +509,7 @@ def decision_complete(*, decision_id: int, actor: AbstractBaseUser, version: int
         if ticket is None or ticket.state != TicketState.CLOSED:
             raise Conflict(
                 _("The correction's rectification ticket is not closed yet."),
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         before = decision.state
         decision.complete()
@@ -554,8 +546,7 @@ def decision_amend(
             raise StaleVersion(
                 _("The decision has changed since you read it (your version %(yours)s, current %(current)s).")
                 % {"yours": version, "current": decision.version},
-                state=decision.state,
-                version=decision.version,
+                decision=decision,
             )
         superseded = DecisionEvent.objects.filter(pk=event_id, decision=decision).first()
         if superseded is None:

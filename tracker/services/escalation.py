@@ -35,7 +35,7 @@ def tickets_mark_listed(*, ticket_ids: Iterable[int]) -> list[int]:
                 actor=None,
                 from_state=ticket.state,
                 data={"stage_deadline": str(ticket.stage_deadline) if ticket.stage_deadline else None},
-                update_fields=["listed"],
+                fields=("listed",),
             )
             listed.append(ticket.pk)
     return listed

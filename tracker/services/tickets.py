@@ -30,6 +30,7 @@ from tracker.models import (
 )
 from tracker.permissions import belongs_to
 from tracker.services._core import (
+    CLOCK_FIELDS,
     check_version,
     end_pause,
     lock_ticket,
@@ -43,30 +44,45 @@ from workflows.machine import TRANSITIONS
 from workflows.models import Policy
 
 
-def _begin(ticket: Ticket, actor: AbstractBaseUser, version: int | None, name: str) -> tuple[Ticket, Policy, dt.date]:
+def _begin(ticket_id: int, actor: AbstractBaseUser, version: int | None, name: str) -> tuple[Ticket, Policy, dt.date]:
+    """Lock the ticket and check that the actor may fire this transition on it now, at the version they read."""
     spec = TRANSITIONS[name]
-    locked = lock_ticket(ticket.pk)
-    require_role(actor, locked, spec.roles, str(spec.label))
-    if locked.state not in spec.sources:
+    ticket = lock_ticket(actor, ticket_id)
+    require_role(actor, ticket, spec.roles, str(spec.label))
+    if ticket.state not in spec.sources:
         raise InvalidTransition(
             _("“%(transition)s” is not possible while the ticket is %(state)s.")
-            % {"transition": spec.label, "state": locked.get_state_display()},
-            state=locked.state,
-            version=locked.version,
+            % {"transition": spec.label, "state": ticket.get_state_display()},
+            ticket=ticket,
         )
-    check_version(locked, version)
-    return locked, policy_of(locked), clocks.today()
+    check_version(ticket, version)
+    return ticket, policy_of(ticket), clocks.today()
 
 
 def _finish(
-    ticket: Ticket, actor: AbstractBaseUser, name: str, policy: Policy, today: dt.date, data: dict[str, Any]
+    ticket: Ticket,
+    actor: AbstractBaseUser,
+    name: str,
+    policy: Policy,
+    today: dt.date,
+    data: dict[str, Any],
+    fields: tuple[str, ...] = (),
 ) -> Ticket:
+    """Fire the transition, start the new stage's clock, and save the ticket (`fields`: what the service changed
+    besides the state and the clock) with its event."""
     from_state = ticket.state
     getattr(ticket, name)()
     if ticket.is_paused:  # a new stage starts its own clock, so a pause of the old stage's clock ends with it
         end_pause(ticket, today)
     set_stage_clock(ticket, today=today, policy=policy)
-    record(ticket, kind=EventKind(name), actor=actor, from_state=from_state, data=data)
+    record(
+        ticket,
+        kind=EventKind(name),
+        actor=actor,
+        fields=("state", *CLOCK_FIELDS, *fields),
+        from_state=from_state,
+        data=data,
+    )
     return ticket
 
 
@@ -84,7 +100,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 def ticket_accept(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     version: int | None,
     measures: str,
@@ -96,7 +112,7 @@ def ticket_accept(
 ) -> Ticket:
     """签收: the unit signs for the ticket with its plan; the target date may not lie after the deadline."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "accept")
+        t, policy, today = _begin(ticket_id, actor, version, "accept")
         errors: dict[str, str] = {}
         measures = _required_text(errors, "measures", measures, _("Describe the rectification measures."))
         goal = _required_text(errors, "goal", goal, _("State the rectification goal."))
@@ -128,15 +144,16 @@ def ticket_accept(
             policy,
             today,
             {"target_date": str(target_date), "milestones": len(milestones)},
+            ("measures", "goal", "responsible_person", "target_date", "contact_phone"),
         )
         Milestone.objects.bulk_create(Milestone(ticket=t, title=title.strip(), due_on=due) for title, due in milestones)
     return t
 
 
-def ticket_reassign(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None, unit: Unit, reason: str) -> Ticket:
+def ticket_reassign(*, ticket_id: int, actor: AbstractBaseUser, version: int | None, unit: Unit, reason: str) -> Ticket:
     """改派: another unit takes over; its clocks start afresh."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "reassign")
+        t, policy, today = _begin(ticket_id, actor, version, "reassign")
         errors: dict[str, str] = {}
         reason = _required_text(errors, "reason", reason, _("Give a reason for the reassignment."))
         if unit.pk == t.lead_unit_id:
@@ -154,13 +171,14 @@ def ticket_reassign(*, ticket: Ticket, actor: AbstractBaseUser, version: int | N
             policy,
             today,
             {"from_unit": old_unit.pk, "to_unit": unit.pk, "reason": reason},
+            ("lead_unit", "assigned_on", "due_on"),
         )
     return t
 
 
 def ticket_explain(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     version: int | None,
     explanation: str,
@@ -169,7 +187,7 @@ def ticket_explain(
 ) -> Ticket:
     """公示说明: the head publishes what was done (with evidence on file) or why not yet, with a dated plan."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "explain")
+        t, policy, today = _begin(ticket_id, actor, version, "explain")
         errors: dict[str, str] = {}
         explanation = _required_text(errors, "explanation", explanation, _("Write the public explanation."))
         closure_plan = (closure_plan or "").strip()
@@ -186,7 +204,15 @@ def ticket_explain(
         _raise_if(errors)
         t.explanation, t.closure_plan, t.closure_plan_date = explanation, closure_plan, closure_plan_date
         t.explained_by, t.published_on = actor, today
-        _finish(t, actor, "explain", policy, today, {"with_plan": bool(closure_plan)})
+        _finish(
+            t,
+            actor,
+            "explain",
+            policy,
+            today,
+            {"with_plan": bool(closure_plan)},
+            ("explanation", "closure_plan", "closure_plan_date", "explained_by", "published_on"),
+        )
     return t
 
 
@@ -208,7 +234,7 @@ def notice_ends_on(ticket: Ticket, policy: Policy) -> dt.date | None:
 
 def ticket_verify(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     version: int | None,
     comment: str = "",
@@ -216,13 +242,9 @@ def ticket_verify(
 ) -> Ticket:
     """验收: an assessor outside the unit accepts; evidence on file, notice over, satisfaction at the bar."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "verify")
+        t, policy, today = _begin(ticket_id, actor, version, "verify")
         if belongs_to(actor, t.lead_unit) or any(belongs_to(actor, u) for u in t.co_units.all()):
-            raise Forbidden(
-                _("An assessor who belongs to the ticket's unit may not verify it."),
-                state=t.state,
-                version=t.version,
-            )
+            raise Forbidden(_("An assessor who belongs to the ticket's unit may not verify it."), ticket=t)
         errors: dict[str, str] = {}
         if not Evidence.objects.filter(ticket=t).exists():
             errors["evidence"] = _("No evidence is on file for this ticket.")
@@ -256,11 +278,11 @@ def ticket_verify(
 
 
 def ticket_reject(
-    *, ticket: Ticket, actor: AbstractBaseUser, version: int | None, reason: str, new_deadline: dt.date | None
+    *, ticket_id: int, actor: AbstractBaseUser, version: int | None, reason: str, new_deadline: dt.date | None
 ) -> Ticket:
     """退回重改: back to the unit with a reason and a new deadline; counts as a reopen."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "reject")
+        t, policy, today = _begin(ticket_id, actor, version, "reject")
         errors: dict[str, str] = {}
         reason = _required_text(errors, "reason", reason, _("Give a reason for sending the ticket back."))
         if new_deadline is None or new_deadline <= today:
@@ -269,22 +291,30 @@ def ticket_reject(
         Verification.objects.create(ticket=t, assessor=actor, verdict=Verdict.FAILED, comment=reason)
         t.due_on = new_deadline
         t.reopen_count += 1
-        _finish(t, actor, "reject", policy, today, {"reason": reason, "new_deadline": str(new_deadline)})
+        _finish(
+            t,
+            actor,
+            "reject",
+            policy,
+            today,
+            {"reason": reason, "new_deadline": str(new_deadline)},
+            ("due_on", "reopen_count"),
+        )
     return t
 
 
-def ticket_close(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None) -> Ticket:
+def ticket_close(*, ticket_id: int, actor: AbstractBaseUser, version: int | None) -> Ticket:
     """销号."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "close")
+        t, policy, today = _begin(ticket_id, actor, version, "close")
         t.closed_on = today
-        _finish(t, actor, "close", policy, today, {})
+        _finish(t, actor, "close", policy, today, {}, ("closed_on",))
     return t
 
 
 def ticket_reopen(
     *,
-    ticket: Ticket,
+    ticket_id: int,
     actor: AbstractBaseUser,
     version: int | None,
     reason: str,
@@ -292,7 +322,7 @@ def ticket_reopen(
 ) -> Ticket:
     """复号 / 回头看: a closed ticket goes back to the unit; without a new deadline it gets the class's full time."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "reopen")
+        t, policy, today = _begin(ticket_id, actor, version, "reopen")
         errors: dict[str, str] = {}
         reason = _required_text(
             errors, "reason", reason, _("Give a reason for reopening (recurrence, complaint, spot check).")
@@ -303,14 +333,22 @@ def ticket_reopen(
         t.due_on = new_deadline or calendar.add_workdays(today, policy.rectify_days)
         t.closed_on = None
         t.reopen_count += 1
-        _finish(t, actor, "reopen", policy, today, {"reason": reason, "new_deadline": str(t.due_on)})
+        _finish(
+            t,
+            actor,
+            "reopen",
+            policy,
+            today,
+            {"reason": reason, "new_deadline": str(t.due_on)},
+            ("due_on", "closed_on", "reopen_count"),
+        )
     return t
 
 
-def ticket_withdraw(*, ticket: Ticket, actor: AbstractBaseUser, version: int | None, reason: str) -> Ticket:
+def ticket_withdraw(*, ticket_id: int, actor: AbstractBaseUser, version: int | None, reason: str) -> Ticket:
     """撤销: a finding logged in error."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket, actor, version, "withdraw")
+        t, policy, today = _begin(ticket_id, actor, version, "withdraw")
         errors: dict[str, str] = {}
         reason = _required_text(errors, "reason", reason, _("Give a reason for withdrawing the ticket."))
         _raise_if(errors)
