@@ -8,6 +8,8 @@ the unit.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -55,7 +57,7 @@ def decisions_visible_to(user: AbstractBaseUser) -> QuerySet[Decision]:
     return Decision.objects.filter(scope)
 
 
-def _units_overseen(user: AbstractBaseUser) -> QuerySet[Unit] | None:
+def _units_overseen(user: AbstractBaseUser) -> QuerySet[Unit, Any] | None:
     """The units in the subtrees the user oversees as supervisor, discipline inspection or organisation; None
     when they oversee none."""
     paths = [path for _unit_id, path, role in memberships_of(user) if role in DECISION_OVERSIGHT]
