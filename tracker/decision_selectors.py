@@ -18,6 +18,7 @@ from tracker.models import Decision, DecisionEvent, Feedback, Rating, SubjectKin
 from tracker.permissions import UNIT_ROLES, memberships_of
 from workflows.decisions import (
     SUBJECT,
+    AppealOutcome,
     DecisionKind,
     DecisionState,
     DecisionTransitionSpec,
@@ -139,5 +140,10 @@ def decision_transitions_available(user: AbstractBaseUser, decision: Decision) -
 
 
 def decisions_published() -> QuerySet[Decision]:
-    """The public register's decisions: published ones, newest first."""
-    return Decision.objects.filter(published_on__isnull=False).select_related("subject_unit").order_by("-published_on")
+    """The public register's decisions: published ones, newest first; one revoked on appeal comes off it."""
+    return (
+        Decision.objects.filter(published_on__isnull=False)
+        .exclude(appeal_outcome=AppealOutcome.REVOKED)
+        .select_related("subject_unit")
+        .order_by("-published_on", "-id")
+    )

@@ -135,3 +135,18 @@ def test_the_public_register_lists_published_decisions_without_personal_data(bod
     for personal in ("王某", "科长", "officer_a", "statement", "确有延误"):
         assert personal not in text
     assert rows[0]["unit"] == world.dept_a.name
+
+
+def test_a_decision_revoked_on_appeal_comes_off_the_public_register(bodies):
+    world = bodies
+    decision = drive_decision(world, DecisionKind.ACCOUNTABILITY, D.ENFORCING)
+    url = f"/api/v1/decisions/{decision.pk}/transitions/"
+    body = token_client(world.discipline).post(url, {"transition": "publish", "version": decision.version}).json()
+    assert [row["id"] for row in token_client().get("/api/v1/public/decisions/").json()["results"]] == [decision.pk]
+    body = token_client(world.officer_a).post(url, {"transition": "appeal", "version": body["version"],
+                                                    "grounds": "事实不清"}).json()  # fmt: skip
+    response = token_client(world.discipline).post(
+        url, {"transition": "decide_appeal", "version": body["version"], "outcome": "revoked", "reason": "证据不足"}
+    )
+    assert (response.status_code, response.json()["appeal_outcome"]) == (200, "revoked")
+    assert token_client().get("/api/v1/public/decisions/").json()["results"] == []
