@@ -150,3 +150,24 @@ def test_a_decision_revoked_on_appeal_comes_off_the_public_register(bodies):
     )
     assert (response.status_code, response.json()["appeal_outcome"]) == (200, "revoked")
     assert token_client().get("/api/v1/public/decisions/").json()["results"] == []
+
+
+def test_a_ticket_out_of_the_callers_sight_is_refused_as_unknown_input(bodies):
+    world = bodies
+    elsewhere = world.ticket(unit=world.county_dept)
+    response = token_client(world.county_supervisor).post(
+        "/api/v1/decisions/",
+        {"kind": "accountability", "subject_unit": world.county_dept.pk, "facts": "逾期", "tickets": [elsewhere.pk]},
+    )
+    assert response.status_code == 201, response.json()
+    response = token_client(world.county_supervisor).post(
+        "/api/v1/decisions/",
+        {
+            "kind": "accountability",
+            "subject_unit": world.county_dept.pk,
+            "facts": "逾期",
+            "tickets": [world.ticket().pk],
+        },
+    )
+    assert (response.status_code, list(response.json()["errors"])) == (400, ["tickets"])
+    assert Decision.objects.count() == 1

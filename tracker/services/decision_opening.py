@@ -32,13 +32,14 @@ def need_text(errors: dict[str, list[str] | str], **texts: str) -> None:
 
 
 def _tickets_for(actor: AbstractBaseUser, ticket_ids: Iterable[int]) -> list[Ticket]:
-    """The tickets named, each one the actor may see (else NotFound: a ticket out of sight does not exist)."""
+    """The tickets named, each one the actor may see. A ticket out of sight is refused as one that does not exist:
+    a field error of the decision opened (400), as for any other unknown reference in its input."""
     from tracker.selectors import tickets_visible_to
 
     ids = sorted(set(ticket_ids))
     found = list(tickets_visible_to(actor).filter(pk__in=ids).select_related("finding"))
     if len(found) != len(ids):
-        raise NotFound(_("No such ticket."))
+        raise Invalid({"tickets": _("No such ticket.")})
     return found
 
 
@@ -203,7 +204,10 @@ def fault_tolerance_apply(
     with transaction.atomic():
         related = None
         if related_id is not None:
-            related = decision_get(actor, related_id, lock=True)
+            try:
+                related = decision_get(actor, related_id, lock=True)
+            except NotFound:
+                raise Invalid({"related": _("Name an accountability decision about the same subject.")}) from None
             if related.kind != DecisionKind.ACCOUNTABILITY or related.subject_unit_id != subject_unit.pk:
                 raise Invalid({"related": _("Name an accountability decision about the same subject.")})
         tickets = _tickets_for(actor, ticket_ids) if ticket_ids else []
