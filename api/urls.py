@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.errors import not_found
-from api.views import account, activity, public, reference, spreadsheets, tickets
+from api.views import account, activity, decisions, public, reference, spreadsheets, tickets
 
 v1 = [
     path("auth/token/", account.TokenCreate.as_view(), name="token"),
@@ -37,6 +37,10 @@ v1 = [
     ),
     path("pause-requests/", activity.PauseRequestList.as_view(), name="pause-request-list"),
     path("pause-requests/<int:pk>/decision/", activity.PauseRequestDecision.as_view(), name="pause-request-decision"),
+    path("decisions/", decisions.DecisionList.as_view(), name="decision-list"),
+    path("decisions/<int:pk>/", decisions.DecisionDetail.as_view(), name="decision-detail"),
+    path("decisions/<int:pk>/transitions/", decisions.DecisionTransition.as_view(), name="decision-transitions"),
+    path("decisions/<int:pk>/events/", decisions.DecisionEvents.as_view(), name="decision-events"),
     path("units/", reference.UnitList.as_view(), name="unit-list"),
     path("appraisals/", reference.AppraisalList.as_view(), name="appraisal-list"),
     path("indicators/", reference.IndicatorList.as_view(), name="indicator-list"),
@@ -47,6 +51,7 @@ v1 = [
     path("stats/scorecards/trend/", spreadsheets.ScorecardTrend.as_view(), name="stats-scorecards-trend"),
     path("public/notices/", public.NoticeList.as_view(), name="notice-list"),
     path("public/notices/<int:pk>/", public.NoticeDetail.as_view(), name="notice-detail"),
+    path("public/decisions/", public.PublicDecisionList.as_view(), name="public-decision-list"),
     path("public/notices/<int:pk>/feedback/", public.NoticeFeedback.as_view(), name="notice-feedback"),
 ]
 

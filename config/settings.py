@@ -232,6 +232,11 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "tracker.models.RequestState",
         "RatingEnum": "tracker.models.Rating",
         "WarningEnum": "workflows.clocks.Warning",
+        "DecisionKindEnum": "workflows.decisions.DecisionKind",
+        "DecisionStateEnum": "workflows.decisions.DecisionState",
+        "AppealStateEnum": "workflows.decisions.AppealState",
+        "AppealOutcomeEnum": "workflows.decisions.AppealOutcome",
+        "MeasureEnum": "tracker.models.decisions.Measure",
     },
 }
 

@@ -9,18 +9,15 @@ import datetime as dt
 import os
 import re
 
-import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tracker.models.triggers import RECORD
 from workflows.machine import OPEN_STATES, RectificationMachine, Role
 from workflows.models import RectificationClass, Severity
-
-# Rows that record what happened may be inserted, never changed or removed (DESIGN.md, "Append-only record").
-APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class UnitKind(models.TextChoices):
@@ -321,7 +318,7 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.percent}%"
@@ -357,7 +354,7 @@ class Evidence(models.Model):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["uploaded_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return self.name
@@ -388,7 +385,7 @@ class Verification(models.Model):
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_verdict_display()}"
@@ -518,7 +515,7 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["id"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} v{self.version}"
@@ -543,7 +540,7 @@ class Feedback(models.Model):
         verbose_name = _("public feedback")
         verbose_name_plural = _("public feedback")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.rating}"
@@ -585,3 +582,11 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk} ({self.state})"
+
+
+# The decision record (问责, 容错免责, 纠错) lives in a module of its own; imported here so Django finds its models.
+from tracker.models.decisions import Decision as Decision  # noqa: E402
+from tracker.models.decisions import DecisionEvent as DecisionEvent  # noqa: E402
+from tracker.models.decisions import DecisionEventKind as DecisionEventKind  # noqa: E402
+from tracker.models.decisions import Measure as Measure  # noqa: E402
+from tracker.models.decisions import SubjectKind as SubjectKind  # noqa: E402
