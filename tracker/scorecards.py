@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
@@ -310,7 +310,7 @@ class _Cohort:
         return self.period.tickets(prefix) & Q(**{f"{prefix}lead_unit__in": [u.pk for u in self.units]})
 
 
-def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None) -> _Cohort:
+def _cohort(user: User, period: Period, units: QuerySet[Unit] | None) -> _Cohort:
     charge = units_in_charge(user)
     if units is not None:
         charge = charge.filter(pk__in=units.values("pk"))
@@ -318,7 +318,7 @@ def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None
 
 
 def unit_scoreboard(
-    user: AbstractBaseUser, *, period: Period, units: QuerySet[Unit] | None = None, today: dt.date | None = None
+    user: User, *, period: Period, units: QuerySet[Unit] | None = None, today: dt.date | None = None
 ) -> Scoreboard:
     """The scorecards of the units in the user's charge (narrowed to `units`) for `period`, ranked by score."""
     today = today or clocks.today()
@@ -528,7 +528,7 @@ class TrendPoint:
 
 
 def unit_trend(
-    user: AbstractBaseUser,
+    user: User,
     *,
     months: int = 12,
     units: QuerySet[Unit] | None = None,
