@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import MAX_ID, IndicatorFilter, UnitFilter
+from api.filters import MAX_ID, IndicatorFilter, UnitFilter, refuse_empty
 from api.serializers import (
     AppraisalSerializer,
     IndicatorSerializer,
@@ -79,6 +79,7 @@ class UnitStats(APIView):
         responses={200: UnitScorecardSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
+        refuse_empty(request.query_params, ["within"])
         query = validated(_StatsQuery, request.query_params)
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
         cards = stats.unit_scorecards(request.user, units=units)
