@@ -90,7 +90,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, tracker_errors.ServiceError):
         status_code = _TRACKER_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, tracker_errors.Invalid):
-            data = _bad_request(exc.code, _("Some fields are not valid."), exc.errors)
+            # A refusal that says more than "some fields" (a spreadsheet's problems) brings its summary and details.
+            summary = getattr(exc, "summary", None) or _("Some fields are not valid.")
+            data = {**_bad_request(exc.code, summary, exc.errors), **exc.context}
         elif status_code == status.HTTP_409_CONFLICT:
             data = _body(exc.code, exc.message, **_ticket_conflict_body(request, exc))
         else:

@@ -15,6 +15,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from tests.factories import drive, evidence_file
 from tracker import services
 from tracker.models import Evidence, ProgressReport, TicketEvent
+from tracker.services.exports import export_request
 
 EDGES = {
     "SmallIntegerField": 2**15,
@@ -57,6 +58,7 @@ def a_row_of_every_model(world, default_policies):
     services.pause_request(ticket_id=ticket.pk, actor=world.officer_a, reason="等待专家论证")
     sweep()
     Cursor.objects.get_or_create(name="integer-columns")
+    export_request(user=world.supervisor, params={}, language="zh-hans")
 
 
 def write(model: type[models.Model], field: models.Field, value: int) -> object:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import pgtrigger
 from django.conf import settings
@@ -47,6 +48,14 @@ class Unit(models.Model):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+    short_names = models.CharField(
+        _("short names (简称)"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Other names the unit goes by in practice, e.g. 县环保局; separate several with commas or 、."),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -56,6 +65,9 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def short_name_list(self) -> list[str]:
+        return [name.strip() for name in re.split(r"[,，、;；]", self.short_names) if name.strip()]
+
     def ancestor_ids(self) -> list[int]:
         """This unit and its ancestors, nearest first."""
         return [int(part) for part in reversed(self.path.strip("/").split("/"))]
@@ -64,7 +76,9 @@ class Unit(models.Model):
 class Membership(models.Model):
     """A user's role in a unit. Assessors and supervisors act over the unit's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role)
 
@@ -142,6 +156,17 @@ class Finding(models.Model):
     severity = models.CharField(_("severity"), max_length=20, choices=Severity, default=Severity.GENERAL)
     source = models.CharField(_("source (问题来源)"), max_length=100)
     document_number = models.CharField(_("document number (文号)"), max_length=100, blank=True)
+    item_number = models.CharField(
+        _("item number (序号)"),
+        max_length=32,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "The finding's number within its document; with the appraisal and document number it names the "
+            "finding, so importing the same spreadsheet twice creates nothing new."
+        ),
+    )
     found_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("found by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -154,6 +179,14 @@ class Finding(models.Model):
         verbose_name_plural = _("findings")
         ordering = ["-id"]
         indexes = [models.Index(fields=["unit", "indicator"], name="finding_unit_indicator")]
+        constraints = [
+            # The identity of an imported finding (tracker.services.imports): one per appraisal, document and item.
+            models.UniqueConstraint(
+                fields=["appraisal", "document_number", "item_number"],
+                condition=~Q(item_number=""),
+                name="finding_unique_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -174,6 +207,8 @@ class Ticket(RectificationMachine):
     lead_official = models.CharField(_("lead official (牵头领导)"), max_length=50, blank=True)
     responsible_person = models.CharField(_("responsible person (责任人)"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    handler = models.CharField(_("handler (经办人)"), max_length=50, blank=True, default="", db_default="")
+    remarks = models.TextField(_("remarks (备注)"), blank=True, default="", db_default="")
     # The plan (整改方案), given when the unit accepts.
     measures = models.TextField(_("measures (整改措施)"), blank=True)
     goal = models.TextField(_("goal (整改目标)"), blank=True)
@@ -194,6 +229,9 @@ class Ticket(RectificationMachine):
     # Clocks. due_on is the rectification deadline (整改时限); stage_deadline the current stage's.
     assigned_on = models.DateField(_("assigned on"))
     due_on = models.DateField(_("rectification deadline"))
+    # The deadline the ticket was assigned with, before any extension, rejection or reopening moved due_on: the
+    # scorecards judge timeliness against both (tracker.scorecards). Empty on tickets from before it was kept.
+    original_due_on = models.DateField(_("original deadline"), null=True, blank=True)
     stage_started_on = models.DateField(_("stage started on"))
     stage_deadline = models.DateField(_("stage deadline"), null=True, blank=True)
     paused_workdays_left = models.PositiveSmallIntegerField(
@@ -225,6 +263,8 @@ class Ticket(RectificationMachine):
             # The ledger by state, newest first: PostgreSQL walks one state's keys backward and checks the scope's
             # lead unit in the index itself, never visiting the rows of the tickets it passes over.
             models.Index(fields=["state", "id"], include=["lead_unit"], name="ticket_state_id"),
+            # The tickets a unit received in a month or quarter (tracker.scorecards).
+            models.Index(fields=["assigned_on"], name="ticket_assigned_on"),
             # The open-ticket deadline scan (overdue lists, stats).
             models.Index(fields=["stage_deadline"], name="ticket_open_deadline", condition=Q(state__in=OPEN_STATES)),
             # notifications sweep: claims tickets whose next_action_at has come.
@@ -250,7 +290,7 @@ class Ticket(RectificationMachine):
 class Milestone(models.Model):
     """A stage node (阶段节点) of the plan."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="milestones")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("title"), max_length=200)
     due_on = models.DateField(_("due on"))
 
@@ -264,8 +304,12 @@ class Milestone(models.Model):
 
 
 class ProgressReport(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="progress_reports")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(
         _("percent done"), validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -291,13 +335,22 @@ def _evidence_path(instance: Evidence, filename: str) -> str:
 class Evidence(models.Model):
     """A supporting file (佐证材料). Size and type are checked by the service that stores it."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="evidence")
-    report = models.ForeignKey(ProgressReport, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="evidence")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("progress report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
     file = models.FileField(_("file"), upload_to=_evidence_path, max_length=255)
     name = models.CharField(_("original name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -319,8 +372,10 @@ class Verdict(models.TextChoices):
 class Verification(models.Model):
     """An assessor's verdict on an explained ticket; a failed one goes with a rejection."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="verifications")
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="verifications")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assessor"), on_delete=models.PROTECT, related_name="+"
+    )
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict)
     comment = models.TextField(_("opinion (验收意见)"), blank=True)
     satisfaction = models.DecimalField(
@@ -349,11 +404,18 @@ class RequestState(models.TextChoices):
 class ClockRequest(models.Model):
     """What an extension and a pause request share: the unit asks, a supervisor decides."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("reason"))
     state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
@@ -367,7 +429,9 @@ class ClockRequest(models.Model):
 class ExtensionRequest(ClockRequest):
     """A request to move the rectification deadline (延期), filed before that deadline."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extension_requests")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
     current_deadline = models.DateField(_("current deadline"))
     requested_deadline = models.DateField(_("requested deadline"))
 
@@ -387,7 +451,9 @@ class ExtensionRequest(ClockRequest):
 class PauseRequest(ClockRequest):
     """A request to stop the clock (时限中止), e.g. while waiting for an expert review."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pause_requests")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="pause_requests"
+    )
     paused_on = models.DateField(_("paused on"), null=True, blank=True)
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     workdays_left = models.PositiveSmallIntegerField(_("working days left"), null=True, blank=True)
@@ -432,10 +498,15 @@ class EventKind(models.TextChoices):
 class TicketEvent(models.Model):
     """One change to a ticket, written in the transaction that made it. Never updated or deleted."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
@@ -462,7 +533,7 @@ class Rating(models.TextChoices):
 class Feedback(models.Model):
     """A member of the public's rating of a published explanation (群众评价). No account needed."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="feedback")
     rating = models.CharField(_("rating"), max_length=30, choices=Rating)
     comment = models.TextField(_("comment"), blank=True)
     client = models.CharField(_("client fingerprint"), max_length=64, blank=True)
@@ -476,3 +547,41 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.rating}"
+
+
+class ExportState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _export_path(instance: Export, filename: str) -> str:
+    return f"exports/{dt.date.today():%Y/%m}/{instance.pk}-{os.path.basename(filename)}"
+
+
+class Export(models.Model):
+    """A spreadsheet too large to write within a request, written by a worker (tracker.tasks.export_write) and
+    downloaded by the user who asked for it, and nobody else."""
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", _("Rectification ledger (整改台账)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.LEDGER)
+    params = models.JSONField(_("filter"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    state = models.CharField(_("state"), max_length=20, choices=ExportState, default=ExportState.PENDING)
+    file = models.FileField(_("file"), upload_to=_export_path, max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.state})"
