@@ -73,14 +73,6 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-def refuse_empty(params: Any, names: list[str]) -> None:
-    """Outside a FilterSet: a typed query parameter sent with an empty value (in any of its repeats) is a 400, as
-    FilterSet makes it, rather than read as not sent."""
-    errors = {name: [str(EMPTY_VALUE)] for name in names if name in params and "" in params.getlist(name)}
-    if errors:
-        raise serializers.ValidationError(errors)
-
-
 def read_boolean(params: Any, name: str) -> bool | None:
     """A boolean query parameter read outside a FilterSet, as strictly as BooleanFilter: None when it is absent."""
     if name not in params:

@@ -409,7 +409,7 @@ class _Writer:
         self.severities = ([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])
 
     def _first_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime:
-        # What tracker.services._core.refresh_next_action writes for an open stage.
+        # What tracker.schedule.ticket_schedule writes when an open stage starts.
         return clocks.ladder(deadline, self._policy(klass, severity))[0].at
 
     def _next_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime | None:

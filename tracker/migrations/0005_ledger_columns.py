@@ -27,7 +27,7 @@ def backfill_original_due_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0003_ticket_state_id'),
+        ('tracker', '0004_alter_evidence_report_alter_evidence_ticket_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -53,7 +53,7 @@ class FindingSpec:
     contact_phone: str = ""
 
 
-def may_assign(actor: AbstractBaseUser, unit: Unit) -> bool:
+def may_assign(actor: User, unit: Unit) -> bool:
     """Whether the actor is an assessor or supervisor over the unit, who may assign it a finding."""
     return bool(roles_in_unit(actor, unit) & set(OVERSIGHT_ROLES))
 
@@ -124,7 +124,7 @@ def finding_create(
         return _write_findings(actor, [spec])[0]
 
 
-def findings_create(*, actor: AbstractBaseUser, specs: list[FindingSpec]) -> list[Ticket]:
+def findings_create(*, actor: User, specs: list[FindingSpec]) -> list[Ticket]:
     """finding_create for many findings in one transaction, written in bulk (the spreadsheet import): the same rules,
     the same rows and events. Any refusal refuses them all; Invalid names each finding by its index ("3.due_on")."""
     today = clocks.today()
@@ -139,7 +139,7 @@ def findings_create(*, actor: AbstractBaseUser, specs: list[FindingSpec]) -> lis
         return _write_findings(actor, specs)
 
 
-def _write_findings(actor: AbstractBaseUser, specs: list[FindingSpec]) -> list[Ticket]:
+def _write_findings(actor: User, specs: list[FindingSpec]) -> list[Ticket]:
     """The rows of findings already checked, in the caller's transaction: each finding, its ticket with its stage
     clock, its co-units and its "created" event. A finding on a unit and indicator (by code, so across appraisal
     cycles) that already has one, here or earlier in `specs`, is recurring (反复出现)."""
