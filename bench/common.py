@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhenggai_bench"
 DEFAULT_TICKETS = 1_000_000
 DEFAULT_SECONDS = 15.0
-SECTIONS = ["transitions", "api", "sweep", "spreadsheets"]
+SECTIONS = ["transitions", "api", "pages", "sweep", "spreadsheets"]
 LABEL_WIDTH = 58
 
 
@@ -80,7 +80,7 @@ class Context:
         return libpq_url(self.database_url)
 
     def summary(self) -> str:
-        """Every figure of the run as a Markdown table, ready for the README."""
+        """Every figure of the run as a Markdown table, ready for bench/README.md."""
         lines = ["| section | figure | value | unit |", "|---|---|--:|---|"]
         lines += [f"| {f.section} | {f.label} | {_number(f.value)} | {f.unit} |" for f in self.figures]
         return "\n".join(lines)
@@ -124,6 +124,8 @@ def setup_django(database_url: str) -> None:
         os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(32)
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Production settings, but plain HTTP on 127.0.0.1: no TLS proxy in front to redirect to.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     import django
     from django.core.management import call_command
 

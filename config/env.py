@@ -66,3 +66,18 @@ def env_url(name: str, schemes: tuple[str, ...]) -> str | None:
     if scheme not in schemes:
         raise ImproperlyConfigured(f"{name} must start with one of {', '.join(s + '://' for s in schemes)}")
     return value
+
+
+def settings_or_exit() -> None:
+    """Load the settings, or stop the process with one line naming what is wrong (no traceback).
+
+    Called first by manage.py, the WSGI application and the Celery app: a bad value in the environment is a
+    deployment mistake, and the person who made it needs the variable's name and what it should hold."""
+    import sys
+
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reading a setting imports the settings module
+    except ImproperlyConfigured as bad:
+        sys.exit(f"zhenggai: bad setting: {bad}")

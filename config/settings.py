@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -21,6 +22,7 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SILENCED_SYSTEM_CHECKS: list[str] = []  # each one appended below with its reason
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,10 +42,14 @@ INSTALLED_APPS = [
     "tracker",
     "notifications",
     "api",
+    "demo",
+    "pages",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -52,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the refusal of a locked-out sign-in and answers with the lockout page (pages.auth).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "pages.context.header",
             ],
         },
     },
@@ -90,16 +99,23 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+    # The ledger's index carries the lead unit as a non-key column for PostgreSQL; SQLite (the demo) ignores it.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in from a username or client that failed too often, before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
@@ -155,6 +171,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every failed sign-in (INFO) and every lockout (WARNING); its start-up banner is not news.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # --- REST API (api/) ---------------------------------------------------------------------------------------------
@@ -220,7 +238,7 @@ SPECTACULAR_SETTINGS = {
 # --- Notifications and Celery (notifications/, config/celery.py) ------------------------------------------------
 # Without REDIS_URL (the embedded default) tasks run in process and `manage.py rundemo` sweeps on a timer thread;
 # with it, Celery workers (any number) take the tasks and exactly one beat fires the sweep. See notifications/sweep.py.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "zhenggai")
 # Deliveries are idempotent (a claimed row, a unique identity), so a task may safely run again after a crash.
@@ -269,3 +287,50 @@ if REDIS_URL is None and env_str("EMAIL_BACKEND") is None:
     # The embedded demo delivers mail in process: into files, not over the console it prints its address on.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Pages (pages/): sign-in limits, Content-Security-Policy, production security ---------------------------------
+# Failed sign-ins are counted in the database (shared by every worker and host) per username and, apart, per client
+# address; past the limit that username or client waits out the cool-off (the page says until when). Each failure
+# is logged by django-axes under the "axes" logger.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "pages.auth.client_address"
+AXES_LOCKOUT_CALLABLE = "pages.auth.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# No inline script, no inline event handler, nothing from another host (django-csp 4).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    # Production sits behind a reverse proxy that terminates TLS (README, "Running it for real").
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Browsers' preload list binds the whole registered domain (often a government parent domain): the owner
+        # of that domain opts in, so it is off unless asked for, and the check that recommends it is quiet.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "pages.views.errors.csrf_failure"

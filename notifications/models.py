@@ -85,7 +85,10 @@ class NotificationPreference(models.Model):
     """Which channels a user wants besides the in-app inbox, which always receives everything."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
     )
     email = models.BooleanField(_("by email"), default=True)
     sms = models.BooleanField(_("by SMS"), default=False)
@@ -146,7 +149,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     # Bumped by every claim: a delivery task holds the claim it was enqueued with, so a stale or duplicated task
     # finds it gone and does nothing.
-    claim = models.PositiveIntegerField(default=0, editable=False)
+    claim = models.PositiveIntegerField(_("claim"), default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -199,9 +202,9 @@ class Notification(models.Model):
 class Cursor(models.Model):
     """How far a sweep job has got: the last ticket event turned into messages, the last day digested."""
 
-    name = models.CharField(max_length=30, primary_key=True)
-    position = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=30, primary_key=True)
+    position = models.BigIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("sweep cursor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from notifications.models import Channel, Notification
+from notifications.models import Channel, Notification, NotificationPreference
 
 
 def inbox_for(user: AbstractBaseUser, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -20,3 +20,9 @@ def inbox_for(user: AbstractBaseUser, *, unread_only: bool = False) -> QuerySet[
 
 def unread_count(user: AbstractBaseUser) -> int:
     return inbox_for(user, unread_only=True).count()
+
+
+def preference_of(user: AbstractBaseUser) -> NotificationPreference:
+    """The user's channel preferences; the defaults when they have never set any (nothing is written)."""
+    found = NotificationPreference.objects.filter(user_id=user.pk).first()
+    return found or NotificationPreference(user_id=user.pk)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from notifications.models import Notification, State
+from notifications.models import Notification, NotificationPreference, State
 from notifications.selectors import inbox_for
 
 
@@ -29,3 +29,13 @@ def notifications_retry(*, notifications: QuerySet[Notification]) -> int:
     return notifications.filter(state=State.FAILED).update(
         state=State.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
     )
+
+
+def notification_preference_set(
+    *, user: AbstractBaseUser, email: bool, sms: bool, phone: str = ""
+) -> NotificationPreference:
+    """Which channels the user wants besides the inbox (which always gets everything)."""
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"email": email, "sms": sms, "phone": (phone or "").strip()}
+    )
+    return preference

@@ -76,7 +76,9 @@ class Unit(models.Model):
 class Membership(models.Model):
     """A user's role in a unit. Assessors and supervisors act over the unit's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role)
 
@@ -288,7 +290,7 @@ class Ticket(RectificationMachine):
 class Milestone(models.Model):
     """A stage node (阶段节点) of the plan."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="milestones")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("title"), max_length=200)
     due_on = models.DateField(_("due on"))
 
@@ -302,8 +304,12 @@ class Milestone(models.Model):
 
 
 class ProgressReport(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="progress_reports")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(
         _("percent done"), validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -329,13 +335,22 @@ def _evidence_path(instance: Evidence, filename: str) -> str:
 class Evidence(models.Model):
     """A supporting file (佐证材料). Size and type are checked by the service that stores it."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="evidence")
-    report = models.ForeignKey(ProgressReport, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="evidence")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("progress report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
     file = models.FileField(_("file"), upload_to=_evidence_path, max_length=255)
     name = models.CharField(_("original name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -357,8 +372,10 @@ class Verdict(models.TextChoices):
 class Verification(models.Model):
     """An assessor's verdict on an explained ticket; a failed one goes with a rejection."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="verifications")
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="verifications")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assessor"), on_delete=models.PROTECT, related_name="+"
+    )
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict)
     comment = models.TextField(_("opinion (验收意见)"), blank=True)
     satisfaction = models.DecimalField(
@@ -387,11 +404,18 @@ class RequestState(models.TextChoices):
 class ClockRequest(models.Model):
     """What an extension and a pause request share: the unit asks, a supervisor decides."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("reason"))
     state = models.CharField(_("state"), max_length=20, choices=RequestState, default=RequestState.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
@@ -405,7 +429,9 @@ class ClockRequest(models.Model):
 class ExtensionRequest(ClockRequest):
     """A request to move the rectification deadline (延期), filed before that deadline."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extension_requests")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
     current_deadline = models.DateField(_("current deadline"))
     requested_deadline = models.DateField(_("requested deadline"))
 
@@ -425,7 +451,9 @@ class ExtensionRequest(ClockRequest):
 class PauseRequest(ClockRequest):
     """A request to stop the clock (时限中止), e.g. while waiting for an expert review."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="pause_requests")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="pause_requests"
+    )
     paused_on = models.DateField(_("paused on"), null=True, blank=True)
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
     workdays_left = models.PositiveSmallIntegerField(_("working days left"), null=True, blank=True)
@@ -470,10 +498,15 @@ class EventKind(models.TextChoices):
 class TicketEvent(models.Model):
     """One change to a ticket, written in the transaction that made it. Never updated or deleted."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
@@ -500,7 +533,7 @@ class Rating(models.TextChoices):
 class Feedback(models.Model):
     """A member of the public's rating of a published explanation (群众评价). No account needed."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="feedback")
     rating = models.CharField(_("rating"), max_length=30, choices=Rating)
     comment = models.TextField(_("comment"), blank=True)
     client = models.CharField(_("client fingerprint"), max_length=64, blank=True)

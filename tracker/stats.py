@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -43,7 +43,7 @@ class UnitScorecard:
     extension_count: int
 
 
-def units_in_charge(user: AbstractBaseUser) -> QuerySet[Unit]:
+def units_in_charge(user: User) -> QuerySet[Unit]:
     """The units whose tickets the user answers for (own units) or oversees (subtrees)."""
     if is_admin(user):
         return Unit.objects.all()
@@ -62,7 +62,7 @@ def overdue_q(today: dt.date) -> Q:
 
 
 def unit_scorecards(
-    user: AbstractBaseUser, *, units: QuerySet[Unit] | None = None, tickets_in: Q | None = None
+    user: User, *, units: QuerySet[Unit] | None = None, tickets_in: Q | None = None
 ) -> list[UnitScorecard]:
     """One scorecard per unit in the user's charge (narrowed to `units` when given), in tree order, over the tickets
     `tickets_in` selects (a period's: tracker.scorecards.Period.tickets()) or all of them."""

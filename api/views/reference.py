@@ -18,7 +18,7 @@ from api.serializers import (
     UnitSerializer,
 )
 from api.spreadsheet_serializers import UnitStatsQuery, UnitStatsSerializer
-from api.views.base import validated
+from api.views.base import validated_query
 from tracker import scorecards, stats
 from tracker.models import Appraisal, Indicator, Unit
 from workflows.models import Policy
@@ -74,7 +74,7 @@ class UnitStats(APIView):
         responses={200: UnitStatsSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        query = validated(UnitStatsQuery, request.query_params)
+        query = validated_query(UnitStatsQuery, request.query_params)
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
         period = scorecards.period_of(query["period"], query.get("value")).tickets() if "period" in query else None
         cards = stats.unit_scorecards(request.user, units=units, tickets_in=period)

@@ -32,7 +32,7 @@ from api.spreadsheet_serializers import (
     UnitTrendSerializer,
 )
 from api.tasks import export_ledger
-from api.views.base import FileNegotiation, validated
+from api.views.base import FileNegotiation, validated, validated_query
 from tracker import exports, scorecard_sheet, scorecards, selectors
 from tracker.models import Export, ExportState, Ticket, Unit
 from tracker.services import import_template, imports
@@ -63,7 +63,7 @@ class FindingsImportTemplate(APIView):
 
     @extend_schema(parameters=[LanguageInput], responses=XLSX)
     def get(self, request: Request) -> FileResponse:
-        language = _language(request, validated(LanguageInput, request.query_params).get("lang"))
+        language = _language(request, validated_query(LanguageInput, request.query_params).get("lang"))
         spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
         import_template.findings_template(actor=request.user, language=language, dest=spool)
         with translation.override(language):
@@ -169,7 +169,7 @@ class Scorecards(APIView):
 
     @extend_schema(parameters=[ScorecardQuery], responses={200: ScoreboardSerializer})
     def get(self, request: Request) -> Response:
-        board = _scoreboard(request, validated(ScorecardQuery, request.query_params))
+        board = _scoreboard(request, validated_query(ScorecardQuery, request.query_params))
         return Response(ScoreboardSerializer(board).data)
 
 
@@ -181,7 +181,7 @@ class ScorecardsSheet(APIView):
 
     @extend_schema(parameters=[ScorecardQuery], responses=XLSX)
     def get(self, request: Request) -> FileResponse:
-        query = validated(ScorecardQuery, request.query_params)
+        query = validated_query(ScorecardQuery, request.query_params)
         board = _scoreboard(request, query)
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
         trend = scorecards.unit_trend(request.user, months=query["months"], units=units)
@@ -196,7 +196,7 @@ class ScorecardTrend(APIView):
 
     @extend_schema(parameters=[TrendQuery], responses={200: UnitTrendSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        query = validated(TrendQuery, request.query_params)
+        query = validated_query(TrendQuery, request.query_params)
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
         trend = scorecards.unit_trend(request.user, months=query["months"], units=units)
         return Response(UnitTrendSerializer(trend, many=True).data)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ def unit_create(*, name: str, code: str, kind: str, parent: Unit | None = None, 
     return unit
 
 
-def membership_add(*, user: AbstractBaseUser, unit: Unit, role: str) -> Membership:
+def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
     membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     forget_memberships(user)
     return membership
@@ -53,7 +53,7 @@ class FindingSpec:
     contact_phone: str = ""
 
 
-def may_assign(actor: AbstractBaseUser, unit: Unit) -> bool:
+def may_assign(actor: User, unit: Unit) -> bool:
     """Whether the actor is an assessor or supervisor over the unit, who may assign it a finding."""
     return bool(roles_in_unit(actor, unit) & set(OVERSIGHT_ROLES))
 
@@ -76,7 +76,7 @@ def finding_errors(spec: FindingSpec, today: dt.date) -> dict[str, list[str] | s
 
 def finding_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     indicator: Indicator,
     unit: Unit,
     description: str,
@@ -124,7 +124,7 @@ def finding_create(
         return _write_findings(actor, [spec])[0]
 
 
-def findings_create(*, actor: AbstractBaseUser, specs: list[FindingSpec]) -> list[Ticket]:
+def findings_create(*, actor: User, specs: list[FindingSpec]) -> list[Ticket]:
     """finding_create for many findings in one transaction, written in bulk (the spreadsheet import): the same rules,
     the same rows and events. Any refusal refuses them all; Invalid names each finding by its index ("3.due_on")."""
     today = clocks.today()
@@ -139,7 +139,7 @@ def findings_create(*, actor: AbstractBaseUser, specs: list[FindingSpec]) -> lis
         return _write_findings(actor, specs)
 
 
-def _write_findings(actor: AbstractBaseUser, specs: list[FindingSpec]) -> list[Ticket]:
+def _write_findings(actor: User, specs: list[FindingSpec]) -> list[Ticket]:
     """The rows of findings already checked, in the caller's transaction: each finding, its ticket with its stage
     clock, its co-units and its "created" event. A finding on a unit and indicator (by code, so across appraisal
     cycles) that already has one, here or earlier in `specs`, is recurring (反复出现)."""

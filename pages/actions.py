@@ -1,0 +1,79 @@
+"""The one place the pages write: each call goes to a tracker service, and a refusal comes back as a Refusal the
+view puts on its form. The services take the ticket's id, lock it themselves and check, again, everything the page
+checked before showing the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+
+from tracker import services
+from tracker.errors import Invalid, NotFound, ServiceError, StaleVersion
+from tracker.models import ExtensionRequest, PauseRequest, Ticket
+
+
+@dataclass
+class Refusal:
+    """Why a write was refused: messages by field (None for the form as a whole), and whether the ticket had
+    changed since the person read it."""
+
+    errors: dict[str | None, list[str]] = field(default_factory=dict)
+    stale: bool = False
+
+
+def attempt(write: Callable[[], Any]) -> Refusal | None:
+    """Run a service call; None when it succeeded, the refusal when it did not. NotFound propagates (a 404)."""
+    try:
+        write()
+    except NotFound:
+        raise
+    except StaleVersion:
+        return Refusal({None: [_("Someone changed this ticket after you opened it; nothing was saved.")]}, stale=True)
+    except Invalid as invalid:
+        return Refusal({key: list(messages) for key, messages in invalid.errors.items()})
+    except ServiceError as refused:
+        return Refusal({None: [refused.message]})
+    return None
+
+
+def fire(name: str, *, ticket: Ticket, actor: AbstractBaseUser, version: int, data: dict[str, Any]) -> Refusal | None:
+    return attempt(
+        lambda: services.TRANSITION_SERVICES[name](ticket_id=ticket.pk, actor=actor, version=version, **data)
+    )
+
+
+def report_progress(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:
+    return attempt(lambda: services.progress_report(ticket_id=ticket.pk, actor=actor, version=version, **data))
+
+
+def add_evidence(*, ticket: Ticket, actor: AbstractBaseUser, version: int, files: list[Any]) -> Refusal | None:
+    return attempt(lambda: services.evidence_add(ticket_id=ticket.pk, actor=actor, version=version, files=files))
+
+
+def request_extension(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:
+    return attempt(lambda: services.extension_request(ticket_id=ticket.pk, actor=actor, version=version, **data))
+
+
+def request_pause(*, ticket: Ticket, actor: AbstractBaseUser, version: int, reason: str) -> Refusal | None:
+    return attempt(lambda: services.pause_request(ticket_id=ticket.pk, actor=actor, version=version, reason=reason))
+
+
+def resume_clock(*, ticket: Ticket, actor: AbstractBaseUser, version: int) -> Refusal | None:
+    return attempt(lambda: services.clock_resume(ticket_id=ticket.pk, actor=actor, version=version))
+
+
+def decide(
+    request: ExtensionRequest | PauseRequest, *, actor: AbstractBaseUser, approve: bool, reason: str
+) -> Refusal | None:
+    service = services.extension_decide if isinstance(request, ExtensionRequest) else services.pause_decide
+    return attempt(lambda: service(request=request, actor=actor, approve=approve, reason=reason))
+
+
+def log_finding(*, actor: AbstractBaseUser, **data: Any) -> tuple[Ticket | None, Refusal | None]:
+    created: list[Ticket] = []
+    refusal = attempt(lambda: created.append(services.finding_create(actor=actor, **data)))
+    return (created[0] if created else None), refusal

@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from pages.views import auth, findings, inbox, ledger, tickets, workspace
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    # The cockpit (驾驶舱) comes with its own issue; until then messages that link to it land on the home page.
+    path("", auth.home, name="dashboard"),
+    path("accounts/login/", auth.SignIn.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("ledger/", ledger.ledger, name="ledger"),
+    path("tickets/<int:ticket_id>/", tickets.ticket_page, name="ticket-detail"),
+    path("tickets/<int:ticket_id>/<slug:name>/", tickets.ticket_action, name="ticket-action"),
+    path(
+        "requests/<str:kind>/<int:request_id>/decision/",
+        tickets.request_decision,
+        name="request-decision",
+    ),
+    path("evidence/<int:evidence_id>/", tickets.evidence_file, name="evidence"),
+    path("findings/new/", findings.finding_new, name="finding-new"),
+    path("workspace/", workspace.workspace, name="workspace"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/", inbox.inbox_open, name="inbox-open"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox-read-all"),
+]
