@@ -71,6 +71,7 @@ def served():
             "DEBUG": "0",
             "SECRET_KEY": "restart-test",
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback; production settings otherwise
             "ZHENGGAI_VAR_DIR": str(cluster.root / "var"),
             "LOG_LEVEL": "WARNING",
         }
