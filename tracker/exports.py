@@ -349,12 +349,24 @@ def ledger_write(
                 values[WARNING_COLUMN] = cell
             else:
                 values[WARNING_COLUMN] = label
-            # An empty cell is left out of the sheet's XML altogether, where "" would be written as a string.
-            sheet.append([None if value == "" else value for value in values])
+            sheet.append([_cell_value(value) for value in values])
         if on_chunk is not None:
             on_chunk(seq)
     workbook.save(dest)
     return seq
+
+
+def _cell_value(value: Any) -> Any:
+    """A value as a cell can hold it. An empty text is left out of the sheet's XML altogether, where "" would be
+    written as a string; the control characters XML 1.0 cannot carry (which a text column may hold, e.g. pasted from
+    another program) are dropped, since openpyxl refuses the whole workbook for one of them."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value == "":
+        return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def ledger_filename(at: dt.datetime | dt.date | None = None) -> str:

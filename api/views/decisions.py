@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from api import schema
 from api.serializers import decisions as ds
-from api.views.base import validated
+from api.views.base import validated, validated_query
 from tracker import decision_selectors, services
 from tracker.errors import Invalid
 from tracker.models import Decision
@@ -38,7 +38,7 @@ class DecisionList(generics.ListAPIView):
     serializer_class = ds.DecisionSerializer
 
     def get_queryset(self) -> Any:
-        filters = validated(ds.DecisionFilterInput, self.request.query_params)
+        filters = validated_query(ds.DecisionFilterInput, self.request.query_params)
         return decision_selectors.decision_list(self.request.user, **filters)
 
     @extend_schema(parameters=[ds.DecisionFilterInput])

@@ -163,6 +163,15 @@ def test_the_ledger_sheet_has_a_frozen_header_widths_dates_and_warning_colours(w
     )
 
 
+def test_a_text_with_a_control_character_is_exported_without_it_not_as_a_server_error(world):
+    ticket = world.ticket()
+    Finding.objects.filter(pk=ticket.finding_id).update(description="台账\x01缺失\x1f")
+    response = token_client(world.supervisor).get("/api/v1/tickets/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(content_of(response))).worksheets[0]
+    assert "台账缺失" in [cell.value for cell in sheet[2]]
+
+
 @pytest.mark.parametrize(
     ("user", "query", "units"),
     [
