@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from api.decision_serializers import DECISION_TRANSITION_INPUTS, transition_fields
 from pages.forms import VersionForm
 from tracker.models import SubjectKind
+from tracker.models.decisions import PERSON_MEASURES, UNIT_MEASURES
 
 LONG = {"statement", "grounds", "facts_told", "reason", "reasons", "note", "notice", "basis"}
 
@@ -22,14 +23,19 @@ def _choices(name: str, key: str) -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in child.choices.items()]
 
 
-def decision_step_form(name: str) -> type[VersionForm]:
-    """The form of decision step `name`: one field for each field the API lists for it."""
+def decision_step_form(name: str, *, subject_kind: str = "") -> type[VersionForm]:
+    """The form of decision step `name`: one field for each field the API lists for it. Measures are offered for
+    the decision's subject only (those for an organisation, or those for a person)."""
     declared: dict[str, forms.Field] = {}
     for spec in transition_fields(name):
         key, kind, required, label = spec["name"], spec["type"], spec["required"], spec["label"]
         if kind == "list":
+            choices = _choices(name, key)
+            if key == "measures" and subject_kind:
+                fitting = {str(m) for m in (UNIT_MEASURES if subject_kind == SubjectKind.UNIT else PERSON_MEASURES)}
+                choices = [(value, text) for value, text in choices if value in fitting]
             declared[key] = forms.MultipleChoiceField(
-                label=label, required=required, choices=_choices(name, key), widget=forms.CheckboxSelectMultiple
+                label=label, required=required, choices=choices, widget=forms.CheckboxSelectMultiple
             )
         elif kind == "choice":
             declared[key] = forms.ChoiceField(label=label, required=required, choices=_choices(name, key))

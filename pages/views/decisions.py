@@ -159,7 +159,7 @@ def _render(
         form = (
             bound[1]
             if bound and bound[0] == spec.name
-            else decision_step_form(spec.name)(initial={"version": decision.version}, auto_id=_ids(spec.name))
+            else decision_step_form(spec.name, subject_kind=decision.subject_kind)(initial={"version": decision.version}, auto_id=_ids(spec.name))
         )
         panels.append({"name": spec.name, "label": spec.label, "form": form, "own": SUBJECT in spec.roles})
     orphaned = bound[1] if bound and bound[0] not in {p["name"] for p in panels} else None
@@ -206,7 +206,7 @@ def decision_action(request: HttpRequest, decision_id: int, name: str) -> HttpRe
     if name not in DECISION_TRANSITIONS:
         raise Http404
     decision = _decision(request, decision_id)
-    form = decision_step_form(name)(request.POST, auto_id=_ids(name))
+    form = decision_step_form(name, subject_kind=decision.subject_kind)(request.POST, auto_id=_ids(name))
     if not form.is_valid():
         return _render(request, decision, bound=(name, form), status=400)
     data = dict(form.cleaned_data)
