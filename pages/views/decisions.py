@@ -54,7 +54,7 @@ EVENT_LINES = {
     "facts_told": gettext_lazy("Facts told to the subject"),
     "statement": gettext_lazy("Statement and defence"),
     "grounds": gettext_lazy("Grounds of the appeal"),
-    "measures": gettext_lazy("Measures"),
+    "measures": gettext_lazy("Accountability measures"),
     "deciding_body": gettext_lazy("Deciding body"),
     "document_number": gettext_lazy("Document number"),
     "reasons": gettext_lazy("Reasons"),
@@ -159,7 +159,9 @@ def _render(
         form = (
             bound[1]
             if bound and bound[0] == spec.name
-            else decision_step_form(spec.name, subject_kind=decision.subject_kind)(initial={"version": decision.version}, auto_id=_ids(spec.name))
+            else decision_step_form(spec.name, subject_kind=decision.subject_kind)(
+                initial={"version": decision.version}, auto_id=_ids(spec.name)
+            )
         )
         panels.append({"name": spec.name, "label": spec.label, "form": form, "own": SUBJECT in spec.roles})
     orphaned = bound[1] if bound and bound[0] not in {p["name"] for p in panels} else None
