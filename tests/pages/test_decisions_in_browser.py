@@ -99,6 +99,7 @@ def test_accountability_and_fault_tolerance_run_their_procedures_in_the_browser(
         page = open_as("officer_a")
         page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
         assert f"/decisions/{decision.pk}/" in page.content()
+        screenshot(page, "decision-ticket-links.png")
         page.click("text=申请容错")
         page.wait_for_load_state()
         page.fill("textarea[name=facts]", "先行先试生态补水新工艺，因设备调试出现延误，已主动纠正")
