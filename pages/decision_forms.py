@@ -1,5 +1,5 @@
 """The decision pages' forms. A step's form is built from the same description the API gives for the decision's
-available transitions (api.decision_serializers.transition_fields), its choices from the same inputs; every rule
+available transitions (api.serializers.decisions.transition_fields), its choices from the same inputs; every rule
 of the procedure is the service's, and its refusal comes back onto the form (pages.actions)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from api.decision_serializers import DECISION_TRANSITION_INPUTS, transition_fields
+from api.serializers.decisions import DECISION_TRANSITION_INPUTS, transition_fields
 from pages.forms import VersionForm
 from tracker.models import SubjectKind
 from tracker.models.decisions import PERSON_MEASURES, UNIT_MEASURES
