@@ -77,3 +77,23 @@ def log_finding(*, actor: AbstractBaseUser, **data: Any) -> tuple[Ticket | None,
     created: list[Ticket] = []
     refusal = attempt(lambda: created.append(services.finding_create(actor=actor, **data)))
     return (created[0] if created else None), refusal
+
+
+def decision_step(
+    name: str, *, decision_id: int, actor: AbstractBaseUser, version: int, data: dict[str, Any]
+) -> Refusal | None:
+    """Take one step of a decision's procedure (tracker.services.decisions)."""
+    refusal = attempt(
+        lambda: services.DECISION_SERVICES[name](decision_id=decision_id, actor=actor, version=version, **data)
+    )
+    if refusal is not None and refusal.stale:
+        refusal.errors = {None: [_("Someone changed this decision after you opened it; nothing was saved.")]}
+    return refusal
+
+
+def decision_open(kind: str, *, actor: AbstractBaseUser, **data: Any) -> tuple[Any, Refusal | None]:
+    """Open accountability, or apply for fault tolerance (tracker.services.decision_opening)."""
+    service = services.accountability_open if kind == "accountability" else services.fault_tolerance_apply
+    opened: list[Any] = []
+    refusal = attempt(lambda: opened.append(service(actor=actor, **data)))
+    return (opened[0] if opened else None), refusal

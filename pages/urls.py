@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pages.views import auth, findings, inbox, ledger, tickets, workspace
+from pages.views import auth, decisions, findings, inbox, ledger, tickets, workspace
 
 urlpatterns = [
     path("", auth.home, name="home"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("accounts/login/", auth.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ledger/", ledger.ledger, name="ledger"),
+    path("decisions/", decisions.decision_list, name="decision-list"),
+    path("decisions/<int:decision_id>/", decisions.decision_page, name="decision-detail"),
+    path("decisions/<int:decision_id>/<slug:name>/", decisions.decision_action, name="decision-action"),
+    path("tickets/<int:ticket_id>/decisions/<slug:kind>/", decisions.decision_open, name="decision-open"),
     path("tickets/<int:ticket_id>/", tickets.ticket_page, name="ticket-detail"),
     path("tickets/<int:ticket_id>/<slug:name>/", tickets.ticket_action, name="ticket-action"),
     path(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pages import actions, diagram, forms, reads
+from pages.views.decisions import ticket_decisions
 from tracker import selectors
 from tracker.errors import NotFound
 from tracker.models import ExtensionRequest, PauseRequest, RequestState, Ticket
@@ -139,6 +140,7 @@ def _render(
         "created_by": reads.person(ticket.created_by),
         "explained_by": reads.person(ticket.explained_by),
         "svg": diagram.workflow_svg(ticket.state, [spec.name for spec in transitions]),
+        **ticket_decisions(user, ticket),
     }
     return render(request, "pages/ticket.html", context, status=status)
 

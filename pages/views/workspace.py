@@ -8,9 +8,12 @@ from django.shortcuts import render
 
 from pages import forms, reads
 from tracker import selectors
+from tracker.decision_selectors import accountability_candidates
 from tracker.models import RequestState
 from tracker.permissions import UNIT_ROLES, memberships_of
 from workflows.machine import Role
+
+CANDIDATES = 10
 
 
 @login_required
@@ -30,5 +33,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "supervisor": supervisor,
         "to_decide": [r for r in [*extensions, *pauses] if supervisor and r.state == RequestState.PENDING],
         "decision_form": forms.DecisionForm(),
+        # Tickets meeting the grounds for accountability: shown to those who oversee them, never opened for them.
+        "candidates": list(
+            accountability_candidates(user).select_related("finding", "lead_unit")[:CANDIDATES] if supervisor else []
+        ),
     }
     return render(request, "pages/workspace.html", context)
