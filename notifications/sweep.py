@@ -43,6 +43,7 @@ from notifications.derive import EVENT_KINDS, REPORTING_STATES, ClockPlan, Plann
 from notifications.digest import digest_rows
 from notifications.directory import Directory
 from notifications.models import Cursor, Notification
+from tracker.dashboard import figures_refresh
 from tracker.models import ProgressReport, Ticket, TicketEvent
 from tracker.services import tickets_mark_listed
 from workflows import calendar
@@ -89,6 +90,7 @@ def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None
         report.tickets, report.rows = sweep_clocks(planner, until=until)
         report.digests = sweep_digest(planner)
         report.deliveries = sweep_deliveries(now, until=until)
+    figures_refresh(now=now)
     return report
 
 

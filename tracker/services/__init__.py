@@ -13,6 +13,7 @@ from tracker.services.activity import (
 )
 from tracker.services.escalation import tickets_mark_listed
 from tracker.services.setup import finding_create, membership_add, unit_create
+from tracker.services.supervision import ticket_list, ticket_review_decide, unit_chase
 from tracker.services.tickets import (
     TRANSITION_SERVICES,
     notice_ends_on,
@@ -47,9 +48,12 @@ __all__ = [
     "ticket_explain",
     "ticket_reassign",
     "ticket_reject",
+    "ticket_list",
     "ticket_reopen",
+    "ticket_review_decide",
     "ticket_verify",
     "ticket_withdraw",
     "tickets_mark_listed",
+    "unit_chase",
     "unit_create",
 ]
