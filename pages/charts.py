@@ -28,6 +28,11 @@ def _nice_max(value: float) -> float:
     return value
 
 
+def _n(value: float) -> str:
+    """A coordinate, as SVG reads it (format_html escapes its arguments, so numbers go in as text)."""
+    return f"{value:.1f}"
+
+
 def _fmt(value: float) -> str:
     return f"{value:g}" if value < 10000 else f"{value / 10000:g}万"
 
@@ -53,28 +58,28 @@ def column_chart(
     bar_w = min(18.0, (slot * 0.72) / max(len(bars), 1))
 
     def y(v: float) -> float:
-        return top + plot_h - plot_h * (v / top_value if top_value else 0)
+        return round(top + plot_h - plot_h * (v / top_value if top_value else 0), 1)
 
     parts: list[str] = []
     for i in range(5):
         v = top_value * i / 4
         parts.append(
             format_html(
-                '<line class="grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"/>'
-                '<text class="axis" x="{}" y="{:.1f}" text-anchor="end">{}</text>',
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
                 left,
                 width - right,
                 y(v),
                 y(v),
                 left - 6,
-                y(v) + 4,
+                _n(y(v) + 4),
                 f"{v:g}%" if percent else _fmt(v),
             )
         )
     if reference is not None:
         parts.append(
             format_html(
-                '<line class="reference" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"/>',
+                '<line class="reference" x1="{}" x2="{}" y1="{}" y2="{}"/>',
                 left,
                 width - right,
                 y(reference),
@@ -88,18 +93,18 @@ def column_chart(
             if v:
                 parts.append(
                     format_html(
-                        '<rect class="{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="1.5"/>',
+                        '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="1.5"/>',
                         s.css,
-                        x0 + j * bar_w,
+                        _n(x0 + j * bar_w),
                         y(v),
-                        bar_w - 1.5,
-                        top + plot_h - y(v),
+                        _n(bar_w - 1.5),
+                        _n(top + plot_h - y(v)),
                     )
                 )
         parts.append(
             format_html(
-                '<text class="axis" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
-                left + slot * i + slot / 2,
+                '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                _n(left + slot * i + slot / 2),
                 top + plot_h + 18,
                 label,
             )
@@ -107,7 +112,7 @@ def column_chart(
     for s in series:
         if s.kind != "line":
             continue
-        points = [(left + slot * i + slot / 2, y(v)) for i, v in enumerate(s.values) if v is not None]
+        points = [(round(left + slot * i + slot / 2, 1), y(v)) for i, v in enumerate(s.values) if v is not None]
         if len(points) > 1:
             parts.append(
                 format_html(
@@ -117,7 +122,7 @@ def column_chart(
                 )
             )
         for px, py in points:
-            parts.append(format_html('<circle class="{} dot" cx="{:.1f}" cy="{:.1f}" r="3.5"/>', s.css, px, py))
+            parts.append(format_html('<circle class="{} dot" cx="{}" cy="{}" r="3.5"/>', s.css, px, py))
     # the legend, under the axis labels
     x = left
     for s in series:
@@ -163,7 +168,7 @@ def bar_rows(bars: Sequence[Bar], *, title: str, width: int = 520, row: int = 26
             if w > 0:
                 rects.append(
                     format_html(
-                        '<rect class="{}" x="{:.1f}" y="{}" width="{:.1f}" height="{}" rx="2"/>',
+                        '<rect class="{}" x="{}" y="{}" width="{}" height="{}" rx="2"/>',
                         css,
                         x,
                         y + 4,
@@ -176,12 +181,12 @@ def bar_rows(bars: Sequence[Bar], *, title: str, width: int = 520, row: int = 26
         rows.append(
             format_html(
                 '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>{}'
-                '<text class="value" x="{:.1f}" y="{}">{}</text>',
+                '<text class="value" x="{}" y="{}">{}</text>',
                 label_w - 8,
                 y + row / 2 + 4,
                 b.label if len(b.label) <= 10 else b.label[:9] + "…",
                 format_html_join("", "{}", ((r,) for r in rects)),
-                x + 6,
+                _n(x + 6),
                 y + row / 2 + 4,
                 f"{total:g}" + (f" · {b.note}" if b.note else ""),
             )
