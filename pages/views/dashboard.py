@@ -101,6 +101,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             for _v, label, s, _f, rate in dim_rows
         ],
         title=_("Open tickets by development dimension and warning colour"),
+        width=860,
     )
     top_units = figures.units[:12]
     unit_chart = charts.bar_rows(
@@ -115,7 +116,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             for line in top_units
         ],
         title=_("Open tickets of the units with the most overdue, by warning colour"),
-        width=620,
+        width=860,
     )
 
     listed = list(dashboard.listed_tickets(units))
@@ -154,9 +155,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "stale": run_day is not None and run_day != today,
         "refresh_minutes": max(1, dashboard_settings_minutes()),
         "tiles": [
-            ("red", _("Overdue (红)"), t.red),
-            ("yellow", _("Near deadline or behind (黄)"), t.yellow),
-            ("green", _("On track (绿)"), t.green),
+            ("red", _("Overdue (red)"), t.red),
+            ("yellow", _("Near deadline or behind (yellow)"), t.yellow),
+            ("green", _("On track (green)"), t.green),
             ("paused", _("Clock paused"), t.paused),
         ],
         "open_total": t.open,
