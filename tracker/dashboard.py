@@ -38,6 +38,8 @@ from workflows.clocks import SHANGHAI, Warning
 from workflows.machine import OPEN_STATES
 
 WINDOW_MONTHS = 12
+# The refresh moment of a day's row before its first refresh has committed (never visible to a reader).
+NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 DIMENSION = "finding__indicator__dimension"
 FLOWS = (
     "opened",
@@ -67,22 +69,26 @@ def window_months(today: dt.date) -> list[dt.date]:
 
 
 def figures_refresh(*, now: dt.datetime | None = None, force: bool = False) -> bool:
-    """Recompute today's figures if they are older than DASHBOARD_FIGURES_SECONDS (or `force`). Safe to run from
-    two sweepers at once: each replaces today's rows in one transaction. Returns whether it recomputed."""
+    """Recompute today's figures if they are older than DASHBOARD_FIGURES_SECONDS (or `force`). Returns whether it
+    recomputed. Two sweepers at once: the first locks today's FiguresRun row and recomputes; the second finds it
+    locked and leaves it (it would only compute the same)."""
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=SHANGHAI)
-    last = FiguresRun.objects.filter(day=today).values_list("refreshed_at", flat=True).first()
-    if last is not None and not force and (now - last).total_seconds() < settings.DASHBOARD_FIGURES_SECONDS:
-        return False
-    days = day_rows(today)
-    months = month_rows(today)
-    first = window_months(today)[0]
     with transaction.atomic():
+        FiguresRun.objects.bulk_create([FiguresRun(day=today, refreshed_at=NEVER)], ignore_conflicts=True)
+        run = FiguresRun.objects.select_for_update(skip_locked=True).filter(day=today).first()
+        if run is None:
+            return False
+        if not force and (now - run.refreshed_at).total_seconds() < settings.DASHBOARD_FIGURES_SECONDS:
+            return False
+        days = day_rows(today)
+        months = month_rows(today)
         UnitDay.objects.filter(day=today).delete()
         UnitDay.objects.bulk_create(days, batch_size=2000)
-        UnitMonth.objects.filter(month__gte=first).delete()
+        UnitMonth.objects.filter(month__gte=window_months(today)[0]).delete()
         UnitMonth.objects.bulk_create(months, batch_size=2000)
-        FiguresRun.objects.update_or_create(day=today, defaults={"refreshed_at": now})
+        run.refreshed_at = now
+        run.save(update_fields=["refreshed_at"])
         _prune(today)
     return True
 

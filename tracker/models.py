@@ -209,7 +209,7 @@ class Ticket(RectificationMachine):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
     listed = models.BooleanField(_("listed supervision (挂牌督办)"), default=False)
     # Set when public dissatisfaction passes the policy's threshold; cleared when the assessor decides (复核).
-    review_pending = models.BooleanField(_("public review pending (复核)"), default=False)
+    review_pending = models.BooleanField(_("public review pending (复核)"), default=False, db_default=False)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopens"), default=0)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -318,6 +318,7 @@ class Evidence(models.Model):
     public = models.BooleanField(
         _("publish on the public register"),
         default=False,
+        db_default=False,
         help_text=_("The unit chose to show this file with its public explanation."),
     )
     uploaded_by = models.ForeignKey(

@@ -8,15 +8,21 @@ ticket_review_decide (复核).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.dates import MONTHS_AP
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,9 +64,77 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     unit_filter = request.GET.get("unit") or ""
     unit_id = int(unit_filter) if unit_filter.isdigit() and int(unit_filter) in units else None
     today = clocks.today()
-    figures = dashboard.figures_for(units, dimension=dimension or None, unit=unit_id, today=today)
-    run_day, run_at = dashboard.run_day_and_time(figures.run)
+    run = dashboard.latest_run()
+    run_day, run_at = dashboard.run_day_and_time(run)
+    figures = _figures_html(units, dimension, unit_id, today, run)
 
+    listed = list(dashboard.listed_tickets(units))
+    review = list(dashboard.review_tickets(units))
+    complaints = dashboard.latest_dissatisfied([t.pk for t in review])
+    escalations = list(
+        Notification.objects.filter(
+            recipient_id=user.pk, channel=Channel.INAPP, read_at__isnull=True, kind__in=ESCALATION_KINDS
+        )
+        .select_related("ticket")
+        .order_by("-pk")[:10]
+    )
+    supervisor = is_admin(user) or Role.SUPERVISOR in roles
+    pending_ext = pending_pause = []
+    if supervisor:
+        pending_ext = list(
+            selectors.extension_requests_visible_to(user)
+            .filter(state=RequestState.PENDING)
+            .select_related("ticket__lead_unit")
+            .order_by("created_at")[:10]
+        )
+        pending_pause = list(
+            selectors.pause_requests_visible_to(user)
+            .filter(state=RequestState.PENDING)
+            .select_related("ticket__lead_unit")
+            .order_by("created_at")[:10]
+        )
+    overdue = (
+        [(t, reads.stage_clock(t, today)) for t in dashboard.most_overdue(units, today=today)] if supervisor else []
+    )
+    context: dict[str, Any] = {
+        "run_day": run_day,
+        "run_at": run_at,
+        "stale": run_day is not None and run_day != today,
+        "refresh_minutes": max(1, settings.DASHBOARD_FIGURES_SECONDS // 60),
+        "tiles_html": figures["tiles"],
+        "figures_html": figures["figures"],
+        "chase_units": figures["chase_units"],
+        "listed": [(x, reads.stage_clock(x, today)) for x in listed],
+        "review": [(x, complaints.get(x.pk)) for x in review],
+        "escalations": escalations,
+        "pending": [*pending_ext, *pending_pause],
+        "overdue": overdue,
+        "supervisor": supervisor,
+        "assessor": is_admin(user) or Role.ASSESSOR in roles,
+    }
+    return render(request, "pages/dashboard.html", context)
+
+
+def _figures_html(units: list[int], dimension: str, unit_id: int | None, today: dt.date, run: Any) -> dict[str, Any]:
+    """The tiles, the ranking and the trends, rendered once per scope, narrowing, language and refresh of the
+    figures: they change only when the sweep refreshes them, and every supervisor of a unit shares them."""
+    stamp = run.refreshed_at.isoformat() if run else ""
+    scope = hashlib.sha256(",".join(map(str, units)).encode()).hexdigest()[:24]
+    key = f"cockpit:{scope}:{dimension}:{unit_id}:{stamp}:{today}:{translation.get_language()}"
+    found = cache.get(key)
+    if found is None:
+        context = _figures_context(units, dimension, unit_id, today)
+        found = {
+            "tiles": mark_safe(render_to_string("pages/_dashboard_tiles.html", context)),  # noqa: S308
+            "figures": mark_safe(render_to_string("pages/_dashboard_figures.html", context)),  # noqa: S308
+            "chase_units": [(line.unit_id, line.name, line.stocks.red) for line in context["units"] if line.stocks.red],
+        }
+        cache.set(key, found, settings.DASHBOARD_FIGURES_SECONDS)
+    return found
+
+
+def _figures_context(units: list[int], dimension: str, unit_id: int | None, today: dt.date) -> dict[str, Any]:
+    figures = dashboard.figures_for(units, dimension=dimension or None, unit=unit_id, today=today)
     months = figures.months
     labels = [_month_label(p.month) for p in months]
     trend_chart = charts.column_chart(
@@ -119,41 +193,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         width=860,
     )
 
-    listed = list(dashboard.listed_tickets(units))
-    review = list(dashboard.review_tickets(units))
-    complaints = dashboard.latest_dissatisfied([t.pk for t in review])
-    escalations = list(
-        Notification.objects.filter(
-            recipient_id=user.pk, channel=Channel.INAPP, read_at__isnull=True, kind__in=ESCALATION_KINDS
-        )
-        .select_related("ticket")
-        .order_by("-pk")[:10]
-    )
-    supervisor = is_admin(user) or Role.SUPERVISOR in roles
-    pending_ext = pending_pause = []
-    if supervisor:
-        pending_ext = list(
-            selectors.extension_requests_visible_to(user)
-            .filter(state=RequestState.PENDING)
-            .select_related("ticket__lead_unit")
-            .order_by("created_at")[:10]
-        )
-        pending_pause = list(
-            selectors.pause_requests_visible_to(user)
-            .filter(state=RequestState.PENDING)
-            .select_related("ticket__lead_unit")
-            .order_by("created_at")[:10]
-        )
-    overdue = (
-        [(t, reads.stage_clock(t, today)) for t in dashboard.most_overdue(units, today=today)] if supervisor else []
-    )
     t = figures.totals
-    context: dict[str, Any] = {
+    return {
         "f": figures,
-        "run_day": run_day,
-        "run_at": run_at,
-        "stale": run_day is not None and run_day != today,
-        "refresh_minutes": max(1, dashboard_settings_minutes()),
         "tiles": [
             ("red", _("Overdue (red)"), t.red),
             ("yellow", _("Near deadline or behind (yellow)"), t.yellow),
@@ -164,8 +206,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "window_on_time": _percent(figures.window.on_time_rate),
         "window_satisfaction": _percent(figures.window.satisfaction),
         "units": figures.units,
-        "units_shown": figures.units[:30],
-        "percent": _percent,
+        "rows": [
+            (line, _percent(line.flows.on_time_rate), _percent(line.flows.satisfaction)) for line in figures.units[:30]
+        ],
         "months": [
             (label, p, _percent(p.flows.on_time_rate), _percent(p.flows.satisfaction))
             for label, p in zip(labels, months, strict=True)
@@ -176,35 +219,17 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "dim_rows": dim_rows,
         "unit_chart": unit_chart,
         "top_units": [(line, _percent(line.flows.on_time_rate)) for line in top_units],
-        "listed": [(x, reads.stage_clock(x, today)) for x in listed],
-        "review": [(x, complaints.get(x.pk)) for x in review],
-        "escalations": escalations,
-        "pending": [*pending_ext, *pending_pause],
-        "overdue": overdue,
-        "supervisor": supervisor,
-        "assessor": is_admin(user) or Role.ASSESSOR in roles,
         "dimension": dimension,
         "unit_id": unit_id,
         "dimensions": Dimension.choices,
         "unit_choices": sorted(((line.unit_id, line.name) for line in figures.units), key=lambda x: x[1]),
-        "window_first": months[0].month if months else None,
     }
-    context["rows"] = [
-        (line, _percent(line.flows.on_time_rate), _percent(line.flows.satisfaction)) for line in context["units_shown"]
-    ]
-    return render(request, "pages/dashboard.html", context)
 
 
 def reads_label(label: Any) -> str:
     from pages.diagram import short_label
 
     return short_label(label)
-
-
-def dashboard_settings_minutes() -> int:
-    from django.conf import settings
-
-    return settings.DASHBOARD_FIGURES_SECONDS // 60
 
 
 def _done(request: HttpRequest, refusal: Refusal | None, success: str) -> HttpResponse:

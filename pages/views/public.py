@@ -6,8 +6,9 @@ unit. It never names a person: the queries below read only the columns the page 
 looks at every page for the names, phone numbers and usernames on file.
 
 No cookie is set or needed: the pages are rendered without the request (no session, no CSRF token, no header of the
-signed-in pages), so a shared cache may keep them (Cache-Control: public). The feedback form is protected instead by
-the API's own throttle, a honeypot field and a signed timestamp that must be a few seconds old.
+signed-in pages), so a shared cache may keep them (Cache-Control: public), and each server process keeps them for
+CACHE_SECONDS too (cache_page), so a busy day costs one rendering a minute per page. The feedback form is protected
+instead by the API's own throttle, a honeypot field and a signed timestamp that must be a few seconds old.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -97,6 +99,7 @@ def _unit_figures() -> list[dashboard.UnitLine]:
 
 
 @require_GET
+@cache_page(CACHE_SECONDS)
 def register(request: HttpRequest) -> HttpResponse:
     published = Ticket.objects.filter(state__in=PUBLISHED_STATES)
     chosen = {"unit": "", "dimension": "", "state": ""}
@@ -187,6 +190,7 @@ def _notice_context(ticket_id: int) -> dict[str, Any]:
 
 
 @require_GET
+@cache_page(CACHE_SECONDS)
 def notice(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
         context = _notice_context(ticket_id)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.factories import drive
 from tests.pages import test_pages_in_browser as base
 from tracker import dashboard
@@ -17,6 +19,14 @@ pytestmark = base.pytestmark
 browser = base.browser
 open_as = base.open_as
 screenshot = base.screenshot
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The register's pages and the cockpit's figures are kept in the process's cache: each test starts without."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def overdue(world, unit, days: int, description: str) -> Ticket:

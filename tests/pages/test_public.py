@@ -31,6 +31,14 @@ SECRETS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The register's pages and the cockpit's figures are kept in the process's cache: each test starts without."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class Texts(HTMLParser):
     """Every text node and every attribute value of a page."""
 
