@@ -3,9 +3,9 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-import time_machine
 
 from notifications.models import Kind, Notification
 from notifications.sweep import sweep
