@@ -137,3 +137,15 @@ def test_a_closed_ticket_under_review_is_reopened_or_kept(world):
     assert (closed.state, closed.review_pending) == ("rectifying", False)
     assert (kept.state, kept.review_pending) == ("closed", False)
     assert TicketEvent.objects.filter(ticket=kept, kind=EventKind.REVIEW_KEPT).exists()
+
+
+def test_requests_waiting_for_a_supervisor_are_on_the_cockpit_and_only_in_scope(world, as_user):
+    ticket = drive(world, world.ticket(), "rectifying")
+    services.extension_request(
+        ticket_id=ticket.pk,
+        actor=world.officer_a,
+        requested_deadline=calendar.add_workdays(ticket.due_on, 10),
+        reason="需专家论证",
+    )
+    assert "需专家论证" in as_user("supervisor").get("/dashboard/").content.decode()
+    assert "需专家论证" not in as_user("county_supervisor").get("/dashboard/").content.decode()
