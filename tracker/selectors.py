@@ -161,7 +161,7 @@ def may_see(user: AbstractBaseUser, ticket: Ticket) -> bool:
     )
 
 
-# What a ticket's page, its API representation and every service acting on it read of the rows it names.
+# What a ticket's page and its API representation read of the rows it names.
 TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by")
 
 
@@ -169,18 +169,22 @@ def ticket_get(user: AbstractBaseUser, ticket_id: int, *, lock: bool = False) ->
     """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
     planning the scoped subquery costs more than reading the row.
 
-    With `lock`, the ticket's row is locked until the transaction ends (the related rows are read, not locked), for
-    a service that changes it. Without, the ticket is read to be shown, and says whether it has co-units and
-    milestones (`has_co_units`, `has_milestones`), so that a page asks for those lists only when there are some."""
-    tickets = Ticket.objects.select_related(*TICKET_RELATED)
+    With `lock`, the ticket's row is locked until the transaction ends, for a service that changes it: it comes with
+    its lead unit and finding (read, not locked), which the roles and the policy need. Without, the ticket is read
+    to be shown: with its indicator and people too, and whether it has co-units and milestones (`has_co_units`,
+    `has_milestones`), so that a page asks for those lists only when there are some."""
     if lock:
-        tickets = tickets.select_for_update(of=("self",))
+        tickets = Ticket.objects.select_related("lead_unit", "finding").select_for_update(of=("self",))
     else:
+        tickets = Ticket.objects.select_related(*TICKET_RELATED)
         tickets = tickets.annotate(
             has_co_units=Exists(Ticket.co_units.through.objects.filter(ticket=OuterRef("pk"))),
             has_milestones=Exists(Milestone.objects.filter(ticket=OuterRef("pk"))),
         )
-    ticket = tickets.filter(pk=ticket_id).first()
+    try:
+        ticket = tickets.get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        ticket = None
     if ticket is None or not may_see(user, ticket):
         raise NotFound(_("No ticket with this number is visible to you."))
     return ticket
