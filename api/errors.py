@@ -3,6 +3,10 @@
 The tracker's typed refusals map onto HTTP statuses here, once: NotFound 404, Forbidden 403, InvalidTransition and
 StaleVersion 409 (with the ticket's state, version and what the caller may do instead), Conflict 409, Invalid 400 with
 field errors. DRF's own exceptions get the same envelope, so a client reads every error the same way.
+
+Two more map here: a lost or refused database connection (PostgreSQL restarting, failing over) is a 503 the client
+may retry — the transaction it interrupted was rolled back whole, and the next request reconnects (CONN_HEALTH_CHECKS)
+— and a date beyond what the working-day calendar serves is a 400.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +25,9 @@ from rest_framework.views import set_rollback
 from api.exceptions import PayloadTooLarge
 from tracker import errors as tracker_errors
 from tracker import selectors
+from workflows import calendar
+
+RETRY_AFTER_SECONDS = 2  # how soon a client may try again after a 503
 
 _TRACKER_STATUS = {
     tracker_errors.NotFound: status.HTTP_404_NOT_FOUND,
@@ -87,6 +95,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             data = _body(exc.code, exc.message, **_ticket_conflict_body(request, exc))
         else:
             data = _body(exc.code, exc.message)
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        data = _body("unavailable", _("The service is briefly unavailable; try again in a moment."))
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif isinstance(exc, calendar.OutOfRange):
+        status_code = status.HTTP_400_BAD_REQUEST
+        data = _bad_request(
+            "date_out_of_range",
+            _("The date lies beyond what the working-day calendar serves (%(first)s to %(last)s).")
+            % {"first": calendar.FIRST_DAY, "last": calendar.LAST_DAY},
+        )
     elif isinstance(exc, Http404):
         status_code, data = status.HTTP_404_NOT_FOUND, _body("not_found", _("Not found."))
     elif isinstance(exc, RequestDataTooBig):

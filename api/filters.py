@@ -1,4 +1,6 @@
-"""Query filters of the list endpoints. Bad values are 400s with field errors (django-filter raises them)."""
+"""Query filters of the list endpoints. A value a filter cannot read is a 400 naming the parameter (django-filter
+raises it): an id outside the key's range (tracker.bounds), a choice not offered, a date that is not one, and a
+boolean other than true/false/1/0 (django-filter's own boolean filter would read "maybe" as "not given")."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
+from tracker import bounds
 from tracker.models import (
     Dimension,
     ExtensionRequest,
@@ -27,7 +31,8 @@ from workflows import clocks
 from workflows.machine import PUBLISHED_STATES, TicketState
 from workflows.models import RectificationClass, Severity
 
-MAX_ID = 2**63 - 1
+MAX_ID = bounds.key_range(Ticket)[1]
+EMPTY_VALUE = _("Give a value, or leave the parameter out.")
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -40,6 +45,45 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, any case); an empty value filters nothing; anything else is refused."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": _("Enter true or false.")}
+    _values = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._values[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
+
+
+def read_boolean(params: Any, name: str) -> bool | None:
+    """A boolean query parameter read outside a FilterSet, as strictly as BooleanFilter: None when it is absent."""
+    if name not in params:
+        return None
+    try:
+        value = StrictBooleanField().clean(params.get(name))
+    except forms.ValidationError as error:
+        raise serializers.ValidationError({name: error.messages}) from None
+    if value is None:
+        raise serializers.ValidationError({name: [str(EMPTY_VALUE)]})
+    return value
 
 
 class SearchFilter(filters.CharFilter):
@@ -71,6 +115,23 @@ class FilterSet(filters.FilterSet):
             }
         super().__init__(data, queryset, request=request, prefix=prefix)
 
+    def get_form_class(self) -> type[forms.Form]:
+        """The form, refusing an empty value for a filter that reads a typed one (an id, a choice, a date, a
+        boolean): `?due_before=` is not a date, and ignoring it would answer as if it had not been sent."""
+        typed = [name for name, declared in self.filters.items() if not isinstance(declared, filters.CharFilter)]
+
+        class Form(super().get_form_class()):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                cleaned = super().clean()
+                for name in typed:
+                    key = self.add_prefix(name)
+                    values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data.get(key)]
+                    if key in self.data and "" in values and name not in self.errors:
+                        self.add_error(name, forms.ValidationError(EMPTY_VALUE, code="required"))
+                return cleaned
+
+        return Form
+
 
 class TicketFilter(FilterSet):
     # distinct=False: the scope is a subquery, so no join can repeat a row, and DISTINCT would sort the whole ledger.
@@ -84,8 +145,8 @@ class TicketFilter(FilterSet):
     indicator = IdFilter(field_name="finding__indicator_id")
     dimension = filters.ChoiceFilter(field_name="finding__indicator__dimension", choices=Dimension.choices)
     warning = filters.ChoiceFilter(choices=clocks.Warning.choices, method="filter_warning")
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text=_("true: the running stage clock has passed."))
-    listed = filters.BooleanFilter()
+    overdue = BooleanFilter(method="filter_overdue", help_text=_("true: the running stage clock has passed."))
+    listed = BooleanFilter()
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
     q = SearchFilter(help_text=_("Text in the number, finding or document number."))
@@ -125,7 +186,7 @@ class FindingFilter(FilterSet):
     indicator = IdFilter(field_name="indicator_id")
     unit = IdFilter(field_name="unit_id")
     severity = filters.ChoiceFilter(choices=Severity.choices)
-    recurring = filters.BooleanFilter()
+    recurring = BooleanFilter()
 
     class Meta:
         model = Finding
@@ -161,7 +222,7 @@ class UnitFilter(FilterSet):
 class IndicatorFilter(FilterSet):
     appraisal = IdFilter(field_name="appraisal_id")
     dimension = filters.ChoiceFilter(choices=Dimension.choices)
-    is_key = filters.BooleanFilter()
+    is_key = BooleanFilter()
 
     class Meta:
         model = Indicator

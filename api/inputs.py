@@ -1,5 +1,6 @@
-"""What the API accepts. These check shape only — types, lengths, known names — and hand typed values to the
-tracker services, which own every rule (who may, in which state, which dates are acceptable)."""
+"""What the API accepts. These check shape only — types, lengths, known names, and the bounds of tracker.bounds
+(whole numbers in their column's range, keys that are whole numbers, dates a person may enter) — and hand typed values
+to the tracker services, which own every rule (who may, in which state, which dates are acceptable)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,47 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.exceptions import PayloadTooLarge
-from tracker.models import Indicator, Rating, Ticket, Unit
+from tracker import bounds
+from tracker.models import Indicator, ProgressReport, Rating, Ticket, Unit
 from workflows.machine import TRANSITIONS
 from workflows.models import RectificationClass, Severity
 
 TEXT = 10_000  # longest free text accepted in one field
-MAX_VERSION = 2**31 - 1  # a ticket's version is a PositiveIntegerField
+MAX_VERSION = bounds.column_range(Ticket, "version")[1]
 REASON = 2_000
 
 
 def _label(field: str) -> Any:
     return Ticket._meta.get_field(field).verbose_name
+
+
+class KeyField(serializers.PrimaryKeyRelatedField):
+    """The id of a row: a whole number in the key's range (or its digits in a form), never 8.7 read as 8."""
+
+    default_error_messages = {"incorrect_type": _("Send the id as a whole number, not %(data_type)s.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.queryset is not None:
+            self.key_range = bounds.key_range(self.queryset.model)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if not bounds.is_whole_number(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        low, high = self.key_range
+        if not low <= data <= high:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class EnteredDateField(serializers.DateField):
+    """A date a person enters: ISO 8601, within the window of tracker.bounds."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["validators"] = [*kwargs.get("validators", ()), bounds.validate_entered_date]
+        super().__init__(**kwargs)
 
 
 class VersionMixin(serializers.Serializer):
@@ -50,7 +81,7 @@ class TransitionInput(serializers.Serializer):
 
 class MilestoneInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    due_on = serializers.DateField()
+    due_on = EnteredDateField()
 
 
 class AcceptInput(TransitionInput):
@@ -60,7 +91,7 @@ class AcceptInput(TransitionInput):
     measures = serializers.CharField(max_length=TEXT, label=_label("measures"))
     goal = serializers.CharField(max_length=TEXT, label=_label("goal"))
     responsible_person = serializers.CharField(max_length=50, label=_label("responsible_person"))
-    target_date = serializers.DateField(label=_label("target_date"))
+    target_date = EnteredDateField(label=_label("target_date"))
     milestones = serializers.ListField(
         child=MilestoneInput(), required=False, max_length=100, label=_("milestones (阶段节点)")
     )
@@ -76,7 +107,7 @@ class ReassignInput(TransitionInput):
     """改派: another unit takes the ticket over, with a reason."""
 
     name = "reassign"
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), label=_("new lead unit"))
+    unit = KeyField(queryset=Unit.objects.all(), label=_("new lead unit"))
     reason = serializers.CharField(max_length=REASON, label=_("reason"))
 
 
@@ -88,7 +119,7 @@ class ExplainInput(TransitionInput):
     closure_plan = serializers.CharField(
         max_length=TEXT, required=False, allow_blank=True, label=_label("closure_plan")
     )
-    closure_plan_date = serializers.DateField(required=False, allow_null=True, label=_label("closure_plan_date"))
+    closure_plan_date = EnteredDateField(required=False, allow_null=True, label=_label("closure_plan_date"))
 
 
 class VerifyInput(TransitionInput):
@@ -106,7 +137,7 @@ class RejectInput(TransitionInput):
 
     name = "reject"
     reason = serializers.CharField(max_length=REASON, label=_("reason"))
-    new_deadline = serializers.DateField(label=_("new deadline"))
+    new_deadline = EnteredDateField(label=_("new deadline"))
 
 
 class CloseInput(TransitionInput):
@@ -120,7 +151,7 @@ class ReopenInput(TransitionInput):
 
     name = "reopen"
     reason = serializers.CharField(max_length=REASON, label=_("reason"))
-    new_deadline = serializers.DateField(required=False, allow_null=True, label=_("new deadline"))
+    new_deadline = EnteredDateField(required=False, allow_null=True, label=_("new deadline"))
 
 
 class WithdrawInput(TransitionInput):
@@ -202,7 +233,9 @@ class FilesField(serializers.ListField):
 
 class ProgressInput(VersionMixin):
     text = serializers.CharField(max_length=TEXT)
-    percent = serializers.IntegerField(min_value=0, max_value=100)
+    percent = serializers.IntegerField(
+        min_value=0, max_value=min(100, bounds.column_range(ProgressReport, "percent")[1])
+    )
     difficulties = serializers.CharField(max_length=TEXT, required=False, allow_blank=True)
     files = FilesField(required=False, help_text=_("Evidence files (multipart)."))
 
@@ -218,7 +251,7 @@ class EvidenceInput(VersionMixin):
 
 
 class ExtensionRequestInput(VersionMixin):
-    requested_deadline = serializers.DateField()
+    requested_deadline = EnteredDateField()
     reason = serializers.CharField(max_length=REASON)
 
 
@@ -241,20 +274,20 @@ class FeedbackInput(serializers.Serializer):
 
 
 class FindingInput(serializers.Serializer):
-    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), help_text=_("The responsible unit."))
+    indicator = KeyField(queryset=Indicator.objects.all())
+    unit = KeyField(queryset=Unit.objects.all(), help_text=_("The responsible unit."))
     description = serializers.CharField(max_length=TEXT)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.GENERAL)
     source = serializers.CharField(max_length=100)
     document_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    found_on = serializers.DateField(required=False, allow_null=True, default=None)
+    found_on = EnteredDateField(required=False, allow_null=True, default=None)
     rectification_class = serializers.ChoiceField(
         choices=RectificationClass.choices, default=RectificationClass.TIME_LIMITED
     )
-    due_on = serializers.DateField(
+    due_on = EnteredDateField(
         required=False, allow_null=True, default=None, help_text=_("Leave out for the policy's deadline.")
     )
-    co_units = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), many=True, required=False, default=list)
+    co_units = KeyField(queryset=Unit.objects.all(), many=True, required=False, default=list)
     lead_official = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     responsible_person = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 

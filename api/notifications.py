@@ -14,10 +14,9 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.filters import read_boolean
 from notifications import selectors, services
 from notifications.models import Notification
-
-TRUE = {"1", "true", "yes"}
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -51,8 +50,8 @@ class _Inbox(generics.GenericAPIView):
     serializer_class = NotificationSerializer
 
     def get_queryset(self):
-        unread = self.request.query_params.get("unread", "").lower() in TRUE
-        return selectors.inbox_for(self.request.user, unread_only=unread)
+        unread = read_boolean(self.request.query_params, "unread") if self.request.method == "GET" else None
+        return selectors.inbox_for(self.request.user, unread_only=bool(unread))
 
 
 @extend_schema(tags=["notifications"])

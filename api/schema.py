@@ -2,7 +2,8 @@
 
 Views declare what is particular to them (their success body, 403 and 409 where a service may refuse); the schema
 class adds the statuses that follow from how an operation is built: 401 behind authentication, 404 with a path
-parameter, 400 with input, 413 and 415 with a body, 429 behind a throttle.
+parameter, 400 with input, 413 and 415 with a body, 429 behind a throttle, and 503 anywhere (the database unreachable
+for a moment: api.errors).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class AutoSchema(openapi.AutoSchema):
         if has_body:
             errors["413"] = _error(_("The body or an uploaded file is too large."))
             errors["415"] = _error(_("The body's media type is not accepted."))
+        errors["503"] = _error(_("The database is briefly unreachable; retry after the Retry-After seconds."))
         if self.view.get_throttles():
             errors["429"] = _error(_("Too many requests from this client; retry after the Retry-After seconds."))
         return errors

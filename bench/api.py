@@ -16,9 +16,8 @@ rate as a share of the bare view's, measured in the same rounds:
 
 Targets (the issue's, at 16 connections): read ≥ 40 % of the bare view with p99 < 50 ms; transition ≥ 20 %; list
 p99 < 100 ms. wrk is installed with apt when missing. BENCH_API_WORKERS sets the gunicorn workers (default: one
-per core). Here gunicorn shares the cores with PostgreSQL and wrk, and more workers only take turns on them: on two
-cores the bare view did 979 req/s with 2 workers, 781 with 3 and 684 with 4, and the API scenarios did no better
-with more. One per core gives the yardstick its best rate.
+per core). Here gunicorn shares the cores with PostgreSQL and wrk, and more workers only take turns on them, so one
+per core gives the yardstick its best rate (the runs that showed it: bench/README.md).
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class Context:
         return libpq_url(self.database_url)
 
     def summary(self) -> str:
-        """Every figure of the run as a Markdown table, ready for the README."""
+        """Every figure of the run as a Markdown table, ready for bench/README.md."""
         lines = ["| section | figure | value | unit |", "|---|---|--:|---|"]
         lines += [f"| {f.section} | {f.label} | {_number(f.value)} | {f.unit} |" for f in self.figures]
         return "\n".join(lines)

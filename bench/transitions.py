@@ -151,7 +151,7 @@ def _check_block(block: range, done: int) -> None:
 def _run_services(ctx: Context, block: range, workers: int, seconds: float) -> tuple[int | None, float]:
     """Returns the accepts done in the timed window (None when a worker ran out of tickets) and the window's length;
     _check_block also counts the warm-up accepts, so they are added there."""
-    # Every process has read its tickets and warmed up by then (reading 10,000 tickets' plans takes ~0.1 s).
+    # One start for every process, late enough for each to have read its tickets and warmed up (bench/README.md).
     start_at = time.monotonic() + 2.0 + 0.5 * workers + len(block) / 20_000
     jobs = [(ctx.seed, list(block[w::workers]), start_at, seconds) for w in range(workers)]
     results = in_processes(_accept_worker, jobs)

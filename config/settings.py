@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tracker",
     "notifications",
     "api",
+    "demo",
     "pages",
     "axes",
 ]

@@ -13,20 +13,27 @@
 If the worker dies between sending and recording, the lease runs out and the row is sent once more with the same
 identity (Message-ID, X-Zhenggai-Delivery) for the receiver to recognise. If Redis is down, nothing is lost:
 the claim simply lapses and a later sweep enqueues again.
+
+The `deliver` task is declared here, beside the claim it continues, rather than in notifications.tasks: the sweep
+hands claimed rows to it, and notifications.tasks runs the sweep, so the imports go one way only
+(channels <- delivery <- sweep <- tasks <- signals).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import channels
-from notifications.models import Notification, State
+from notifications.channels import DeliveryError, PermanentError, email, sms, webhooks
+from notifications.models import Channel, Notification, State
+from notifications.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +68,18 @@ def enqueue_after_commit(claimed: list[tuple[int, int]]) -> None:
         return
 
     def send_all() -> None:
-        from notifications import tasks
-
         for notification_id, claim in claimed:
-            if not tasks.enqueue(tasks.deliver, notification_id, claim):
+            if not enqueue(deliver, notification_id, claim):
                 break  # the broker is down: the claims lapse and a later sweep tries again
 
     transaction.on_commit(send_all, robust=True)
 
 
+@shared_task(name="notifications.deliver")
 def deliver(notification_id: int, claim: int) -> str:
-    """Deliver one claimed row; returns what happened ("sent", "retry", "failed" or "skipped")."""
+    """Deliver one claimed row; returns what happened ("sent", "retry", "failed" or "skipped").
+
+    A Celery task (idempotent, so acks_late is safe), and a plain function when called directly."""
     now = timezone.now()
     taken = Notification.objects.filter(pk=notification_id, state=State.PENDING, claim=claim).update(
         claim=F("claim") + 1, attempts=F("attempts") + 1, next_attempt_at=lease(now)
@@ -80,8 +88,8 @@ def deliver(notification_id: int, claim: int) -> str:
         return "skipped"
     row = Notification.objects.select_related("recipient", "webhook").get(pk=notification_id)
     try:
-        channels.send(row)
-    except channels.DeliveryError as exc:
+        send(row)
+    except DeliveryError as exc:
         return _failed(row, str(exc), permanent=exc.permanent)
     except Exception as exc:  # a bug or an unforeseen library error: retried, and visible in last_error
         logger.exception("delivering notification %s", notification_id)
@@ -90,6 +98,21 @@ def deliver(notification_id: int, claim: int) -> str:
         state=State.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
     )
     return "sent"
+
+
+SENDERS: dict[str, Callable[[Notification], None]] = {
+    Channel.EMAIL: email.send,
+    Channel.SMS: sms.send,
+    Channel.WEBHOOK: webhooks.send,
+}
+
+
+def send(notification: Notification) -> None:
+    """Deliver one row on its channel (the in-app inbox needs no delivery: its rows are born sent)."""
+    sender = SENDERS.get(notification.channel)
+    if sender is None:
+        raise PermanentError(f"nothing delivers on channel {notification.channel!r}")
+    sender(notification)
 
 
 def _failed(row: Notification, error: str, *, permanent: bool) -> str:

@@ -28,9 +28,9 @@ from notifications import messages, quiet
 from notifications.directory import Audience, Directory
 from notifications.models import Channel, Kind, Notification, State
 from tracker.models import EventKind, Ticket, TicketEvent
-from workflows import calendar, clocks
+from workflows import clocks
 from workflows.clocks import SHANGHAI, LadderStep, Rung
-from workflows.machine import STAGE_OWNER, Role, TicketState
+from workflows.machine import STAGE_OWNER, Role
 from workflows.models import Policy
 
 STAGE_KINDS = {
@@ -44,10 +44,6 @@ REPORT_KINDS = {
     LadderStep.CHASE: Kind.REPORT_CHASE,
     LadderStep.SUPERVISE: Kind.REPORT_SUPERVISE,
 }
-# Progress reports are reminded of the working day before and on the day, whatever the stage's offsets are.
-REPORT_REMINDER_MAX_OFFSET = 1
-REPORTING_STATES = (TicketState.RECTIFYING, TicketState.EXPLAINED)
-
 # Which change tells whom to act next. CREATED and REASSIGN: the (new) unit; the others are resolved below.
 EVENT_KINDS: dict[str, str] = {
     EventKind.CREATED: Kind.ASSIGNED,
@@ -70,13 +66,7 @@ EVENT_KINDS: dict[str, str] = {
 @dataclass
 class ClockPlan:
     rows: list[Notification] = field(default_factory=list)
-    next_at: dt.datetime | None = None
     list_ticket: bool = False
-
-
-def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
-    present = [m for m in moments if m is not None]
-    return min(present) if present else None
 
 
 class Planner:
@@ -96,32 +86,29 @@ class Planner:
         return self._ladders[key]
 
     def clock(self, ticket: Ticket, policy: Policy, last_report: dt.date | None) -> ClockPlan:
-        """Messages the ticket's clocks call for now, and when they next will."""
+        """Messages the ticket's clocks call for now. When they next will is tracker.schedule's to say, from the
+        same rungs (workflows.clocks)."""
         plan = ClockPlan()
         if ticket.state not in STAGE_OWNER or ticket.is_paused or ticket.stage_deadline is None:
             return plan
         self.directory.remember_unit(ticket.lead_unit)
-        unit_stage = STAGE_OWNER[ticket.state] == Role.OFFICER
-        began = clocks.start_of(ticket.stage_started_on)
-        rungs = [
-            r
-            for r in self.ladder(ticket.stage_deadline, policy)
-            # A reminder falling due before the stage began is said by the message announcing the stage.
-            if (unit_stage or r.step != LadderStep.LIST) and (r.step != LadderStep.REMIND or r.at > began)
-        ]
+        rungs = clocks.stage_rungs(ticket.state, ticket.stage_deadline, ticket.stage_started_on, policy, self.ladder)
         for rung in self._fire(rungs):
             kind = STAGE_KINDS[rung.step]
             plan.rows += self._clock_rows(ticket, kind, ticket.stage_deadline, rung.offset)
             if kind == Kind.LIST and not ticket.listed:
                 plan.list_ticket = True
-        plan.next_at = next((r.at for r in rungs if r.at > self.now), None)
 
-        report_due = self.report_due(ticket, policy, last_report)
+        report_due = clocks.report_due(
+            state=ticket.state,
+            policy=policy,
+            started_on=ticket.stage_started_on,
+            last_report=last_report,
+            paused=ticket.is_paused,
+        )
         if report_due is not None:
-            report_rungs = self.report_rungs(report_due, policy)
-            for rung in self._fire(report_rungs):
+            for rung in self._fire(clocks.report_rungs(report_due, policy, self.ladder)):
                 plan.rows += self._clock_rows(ticket, REPORT_KINDS[rung.step], report_due, rung.offset)
-            plan.next_at = _earliest(plan.next_at, next((r.at for r in report_rungs if r.at > self.now), None))
         return plan
 
     def _fire(self, rungs: list[Rung]) -> list[Rung]:
@@ -130,28 +117,6 @@ class Planner:
         due = [r for r in rungs if r.at <= self.now]
         escalations = [r for r in due if r.step != LadderStep.REMIND]
         return escalations or [r for r in due if r.step == LadderStep.REMIND][-1:]
-
-    @staticmethod
-    def report_due(ticket: Ticket, policy: Policy, last_report: dt.date | None) -> dt.date | None:
-        """When a long-term ticket's next progress report is due: a reporting cycle after the last report or the
-        start of the stage, whichever is later."""
-        if not policy.reporting_cycle_days or ticket.state not in REPORTING_STATES or ticket.is_paused:
-            return None
-        since = max(filter(None, (last_report, ticket.stage_started_on)))
-        return calendar.add_workdays(since, policy.reporting_cycle_days)
-
-    def report_rungs(self, due: dt.date, policy: Policy) -> list[Rung]:
-        return [
-            r
-            for r in self.ladder(due, policy)
-            if r.step in REPORT_KINDS and (r.step != LadderStep.REMIND or r.offset <= REPORT_REMINDER_MAX_OFFSET)
-        ]
-
-    def next_report_at(self, ticket: Ticket, policy: Policy, last_report: dt.date | None) -> dt.datetime | None:
-        due = self.report_due(ticket, policy, last_report)
-        if due is None:
-            return None
-        return next((r.at for r in self.report_rungs(due, policy) if r.at > self.now), None)
 
     def _clock_rows(self, ticket: Ticket, kind: str, deadline: dt.date, offset: int) -> list[Notification]:
         text = messages.clock_text(kind, ticket, deadline=deadline, offset=offset)

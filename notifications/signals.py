@@ -11,13 +11,13 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from notifications.derive import EVENT_KINDS
+from notifications.queue import enqueue
+from notifications.tasks import derive_event
 from tracker.models import TicketEvent
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="notifications.event_saved")
 def _event_saved(sender: type[TicketEvent], instance: TicketEvent, created: bool, **kwargs: object) -> None:
-    from notifications.derive import EVENT_KINDS
-    from notifications.tasks import derive_event, enqueue
-
     if created and instance.kind in EVENT_KINDS:
         transaction.on_commit(partial(enqueue, derive_event, instance.pk), robust=True)

@@ -10,12 +10,12 @@ Nothing here depends on a timer that could be lost. Everything the sweep acts on
    transaction committed late (its id was drawn before a later one's) is still seen; events older than
    NOTIFY_EVENT_MAX_AGE_HOURS are skipped as stale.
 2. **Clocks.** Ticket.next_action_at (partial index `ticket_next_action`) holds when a ticket's clock next calls
-   for a message; tracker services set it whenever a stage clock starts. The sweep claims due tickets in batches
-   (SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE that moves them one lease ahead, so two sweepers take
-   different tickets and the cost follows the tickets due, not all tickets), derives their rows, and writes the
-   next rung's moment back only if the ticket still holds this sweep's lease (a service may have restarted its
-   clock meanwhile). A ticket whose processing raises keeps the lease: it is retried when the lease runs out,
-   and never blocks the others.
+   for a message, always as tracker.schedule computes it; tracker services set it whenever a stage clock starts.
+   The sweep claims due tickets in batches (SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE that moves them one
+   lease ahead, so two sweepers take different tickets and the cost follows the tickets due, not all tickets),
+   derives their rows, and writes the next rung's moment back only if the ticket still holds this sweep's lease
+   (a service may have restarted its clock meanwhile). A ticket whose processing raises keeps the lease: it is
+   retried when the lease runs out, and never blocks the others.
 3. **Digest.** Once per working day, after NOTIFY_DIGEST_HOUR, the `digest` cursor's holder writes the
    supervisors' digests.
 4. **Deliveries.** Pending rows whose next attempt has come (quiet time over, backoff elapsed, or a claim that
@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -39,15 +38,16 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 
 from notifications import delivery
-from notifications.derive import EVENT_KINDS, REPORTING_STATES, ClockPlan, Planner
+from notifications.derive import EVENT_KINDS, ClockPlan, Planner
 from notifications.digest import digest_rows
 from notifications.directory import Directory
 from notifications.models import Cursor, Notification
 from tracker.dashboard import figures_refresh
 from tracker.models import ProgressReport, Ticket, TicketEvent
+from tracker.schedule import ticket_schedule, tickets_reschedule
 from tracker.services import tickets_mark_listed
 from workflows import calendar
-from workflows.clocks import SHANGHAI
+from workflows.clocks import REPORTING_STATES, SHANGHAI
 from workflows.models import Policy
 
 logger = logging.getLogger(__name__)
@@ -160,24 +160,30 @@ def _derive_events(planner: Planner, events: list[TicketEvent]) -> None:
 
 def _bring_report_clocks_forward(planner: Planner, tickets: list[Ticket]) -> None:
     """A long-term ticket's next progress report may fall before its stage clock's next rung, which is all the
-    tracker services schedule: move next_action_at earlier when it does (never later)."""
+    tracker services schedule: when the schedule computed over both clocks is earlier than the stored one, write it
+    (never later: a later moment is the sweep's to write, after it has said what is due)."""
     reporting = [(t, p) for t in tickets if t.state in REPORTING_STATES and (p := _policy(t)).reporting_cycle_days]
     if not reporting:
         return
     last = _last_reports([t.pk for t, _ in reporting])
     for ticket, policy in reporting:
-        at = planner.next_report_at(ticket, policy, last.get(ticket.pk))
-        if at is not None:
-            Ticket.objects.filter(pk=ticket.pk).filter(
-                Q(next_action_at__isnull=True) | Q(next_action_at__gt=at)
-            ).update(next_action_at=at)
+        ticket_schedule(
+            ticket=ticket, policy=policy, after=planner.now, last_report=last.get(ticket.pk), ladder_of=planner.ladder
+        )
+    tickets_reschedule(tickets=[t for t, _ in reporting], earlier_only=True)
 
 
 # --- 2. clocks ----------------------------------------------------------------------------------------------------
 
 
 def claim_tickets(now: dt.datetime, limit: int) -> tuple[list[int], dt.datetime]:
-    """Take up to `limit` due tickets for this sweep: their next_action_at moves to the lease's end."""
+    """Take up to `limit` due tickets for this sweep: their next_action_at moves to the lease's end.
+
+    The lease is written straight into the schedule column and is not a schedule: it says "this sweeper holds the
+    ticket until then", so that a second sweeper skips it and a ticket whose processing fails comes back when the
+    lease runs out. The schedule proper is written back by `_save`, through tracker.schedule, only while the lease
+    still stands.
+    """
     held = now + dt.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
     with transaction.atomic():
         ids = list(
@@ -208,39 +214,44 @@ def sweep_clocks(planner: Planner, *, until: float) -> tuple[int, int]:
 def process_tickets(planner: Planner, ids: list[int], held: dt.datetime) -> int:
     tickets = list(_for_messages(Ticket.objects.filter(pk__in=ids)).order_by("pk"))
     last = _last_reports([t.pk for t in tickets if t.state in REPORTING_STATES])
-    plans: dict[int, ClockPlan] = {}
+    plans: dict[int, tuple[Ticket, ClockPlan]] = {}
     for ticket in tickets:
         try:
-            plans[ticket.pk] = planner.clock(ticket, _policy(ticket), last.get(ticket.pk))
+            policy = _policy(ticket)
+            plan = planner.clock(ticket, policy, last.get(ticket.pk))
+            ticket_schedule(
+                ticket=ticket,
+                policy=policy,
+                after=planner.now,
+                last_report=last.get(ticket.pk),
+                ladder_of=planner.ladder,
+            )
+            plans[ticket.pk] = (ticket, plan)
         except Exception:
             logger.exception(
                 "ticket %s: its clock could not be read; retried in %ss", ticket.pk, settings.NOTIFY_CLAIM_SECONDS
             )
     try:
         with transaction.atomic():
-            _save(plans, held)
+            _save(list(plans.values()), held)
     except Exception:
         logger.exception("saving a batch of %s tickets failed; saving them one by one", len(plans))
-        for pk, plan in plans.items():
+        for pk, planned in plans.items():
             try:
                 with transaction.atomic():
-                    _save({pk: plan}, held)
+                    _save([planned], held)
             except Exception:
                 logger.exception("ticket %s: its messages could not be saved; retried after the lease", pk)
-    return sum(len(p.rows) for p in plans.values())
+    return sum(len(plan.rows) for _, plan in plans.values())
 
 
-def _save(plans: dict[int, ClockPlan], held: dt.datetime) -> None:
+def _save(plans: list[tuple[Ticket, ClockPlan]], held: dt.datetime) -> None:
     Notification.objects.bulk_create(
-        [row for plan in plans.values() for row in plan.rows], ignore_conflicts=True, batch_size=INSERT_BATCH
+        [row for _, plan in plans for row in plan.rows], ignore_conflicts=True, batch_size=INSERT_BATCH
     )
-    by_moment: dict[dt.datetime | None, list[int]] = defaultdict(list)
-    for pk, plan in plans.items():
-        by_moment[plan.next_at].append(pk)
-    for moment, pks in by_moment.items():
-        # Only where this sweep's lease still stands: a service that restarted the clock meanwhile wins.
-        Ticket.objects.filter(pk__in=pks, next_action_at=held).update(next_action_at=moment)
-    tickets_mark_listed(ticket_ids=[pk for pk, plan in plans.items() if plan.list_ticket])
+    # Only where this sweep's lease still stands: a service that restarted the clock meanwhile wins.
+    tickets_reschedule(tickets=[ticket for ticket, _ in plans], held=held)
+    tickets_mark_listed(ticket_ids=[ticket.pk for ticket, plan in plans if plan.list_ticket])
 
 
 def _for_messages(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -49,7 +50,7 @@ class Invalid(ServiceError):
 
     code = "invalid"
 
-    def __init__(self, errors: dict[str, list[str] | str], message: str | None = None) -> None:
+    def __init__(self, errors: Mapping[str, list[str] | str], message: str | None = None) -> None:
         self.errors = {field: [m] if isinstance(m, str) else list(m) for field, m in errors.items()}
         super().__init__(message or "; ".join(f"{f}: {' '.join(m)}" for f, m in self.errors.items()))
 

@@ -18,7 +18,8 @@ from django.db.models import Field, Lookup
 class InSet(Lookup):
     lookup_name = "inset"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    # A list, as Django 5.2 extends a lookup's params in place; django-stubs types them as a tuple.
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         lhs, lhs_params, rhs, rhs_params = self._sides(compiler, connection)
         return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
 

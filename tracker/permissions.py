@@ -13,7 +13,7 @@ from django.db.models import Q
 from workflows.machine import Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from tracker.models import Ticket, Unit
 
@@ -21,7 +21,7 @@ UNIT_ROLES = (Role.OFFICER, Role.HEAD)
 OVERSIGHT_ROLES = (Role.ASSESSOR, Role.SUPERVISOR)
 
 
-def memberships_of(user: AbstractBaseUser) -> list[tuple[int, str, str]]:
+def memberships_of(user: User) -> list[tuple[int, str, str]]:
     """(unit id, unit path, role) for each of the user's memberships, read once per user object: every
     permission check of a request asks for them."""
     from tracker.models import Membership
@@ -37,7 +37,7 @@ def memberships_of(user: AbstractBaseUser) -> list[tuple[int, str, str]]:
     return cached
 
 
-def units_overseen_by(user: AbstractBaseUser) -> list[int]:
+def units_overseen_by(user: User) -> list[int]:
     """Ids of the units in the subtrees the user oversees as assessor or supervisor, read once per user object.
 
     A scope names these units outright rather than matching ticket units by path through a join, so that
@@ -55,13 +55,13 @@ def units_overseen_by(user: AbstractBaseUser) -> list[int]:
     return cached
 
 
-def forget_memberships(user: AbstractBaseUser) -> None:
+def forget_memberships(user: User) -> None:
     """Drop what memberships_of and units_overseen_by remember, after a membership changes."""
     user.__dict__.pop("_memberships", None)
     user.__dict__.pop("_overseen", None)
 
 
-def roles_in_unit(user: AbstractBaseUser, unit: Unit) -> set[str]:
+def roles_in_unit(user: User, unit: Unit) -> set[str]:
     """The roles the user holds over `unit`: own-unit roles there, oversight roles there or above."""
     roles = set()
     for unit_id, path, role in memberships_of(user):
@@ -70,14 +70,14 @@ def roles_in_unit(user: AbstractBaseUser, unit: Unit) -> set[str]:
     return roles
 
 
-def roles_on(user: AbstractBaseUser, ticket: Ticket) -> set[str]:
+def roles_on(user: User, ticket: Ticket) -> set[str]:
     return roles_in_unit(user, ticket.lead_unit)
 
 
-def belongs_to(user: AbstractBaseUser, unit: Unit) -> bool:
+def belongs_to(user: User, unit: Unit) -> bool:
     """Whether the user works in the unit (officer or head), as opposed to overseeing it."""
     return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _, role in memberships_of(user))
 
 
-def is_admin(user: AbstractBaseUser) -> bool:
+def is_admin(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or any(r == Role.ADMIN for *_, r in memberships_of(user))))

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ from workflows.machine import OPEN_STATES, TicketState, TransitionSpec, transiti
 from workflows.models import Policy
 
 
-def ticket_scope(user: AbstractBaseUser) -> Q | None:
+def ticket_scope(user: User) -> Q | None:
     """A filter on Ticket for what the user may see; None means everything."""
     if is_admin(user):
         return None
@@ -55,7 +55,7 @@ def ticket_scope(user: AbstractBaseUser) -> Q | None:
     return scope
 
 
-def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related("lead_unit", "finding__indicator")
     scope = ticket_scope(user)
     if scope is None:
@@ -65,7 +65,7 @@ def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
     return tickets.filter(scope)
 
 
-def transitions_available(user: AbstractBaseUser, ticket: Ticket) -> list[TransitionSpec]:
+def transitions_available(user: User, ticket: Ticket) -> list[TransitionSpec]:
     """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
     held = roles_on(user, ticket)
     return [spec for spec in transitions_from(ticket.state) if held & set(spec.roles)]
@@ -131,7 +131,7 @@ def ledger_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.values(*LEDGER_FIELDS, *LEDGER_RELATED)
 
 
-def findings_visible_to(user: AbstractBaseUser) -> QuerySet[Finding]:
+def findings_visible_to(user: User) -> QuerySet[Finding]:
     """Findings with a ticket the user may see."""
     findings = Finding.objects.select_related("indicator", "unit")
     if ticket_scope(user) is None:
@@ -139,21 +139,21 @@ def findings_visible_to(user: AbstractBaseUser) -> QuerySet[Finding]:
     return findings.filter(pk__in=tickets_visible_to(user).values("finding_id"))
 
 
-def extension_requests_visible_to(user: AbstractBaseUser) -> QuerySet[ExtensionRequest]:
+def extension_requests_visible_to(user: User) -> QuerySet[ExtensionRequest]:
     requests = ExtensionRequest.objects.select_related("ticket", "requested_by", "decided_by")
     if ticket_scope(user) is None:
         return requests
     return requests.filter(ticket__in=tickets_visible_to(user).values("pk"))
 
 
-def pause_requests_visible_to(user: AbstractBaseUser) -> QuerySet[PauseRequest]:
+def pause_requests_visible_to(user: User) -> QuerySet[PauseRequest]:
     requests = PauseRequest.objects.select_related("ticket", "requested_by", "decided_by")
     if ticket_scope(user) is None:
         return requests
     return requests.filter(ticket__in=tickets_visible_to(user).values("pk"))
 
 
-def may_see(user: AbstractBaseUser, ticket: Ticket) -> bool:
+def may_see(user: User, ticket: Ticket) -> bool:
     """ticket_scope's rule on a ticket already fetched: the user administers, works in or oversees the lead unit,
     or works in a co-unit (the co-units are read only when nothing else decides)."""
     return (
@@ -165,7 +165,7 @@ def may_see(user: AbstractBaseUser, ticket: Ticket) -> bool:
 TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by")
 
 
-def ticket_get(user: AbstractBaseUser, ticket_id: int, *, lock: bool = False) -> Ticket:
+def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
     """One ticket the user may see, or NotFound. Read by primary key and checked with may_see: for one ticket,
     planning the scoped subquery costs more than reading the row.
 
@@ -190,18 +190,18 @@ def ticket_get(user: AbstractBaseUser, ticket_id: int, *, lock: bool = False) ->
     return ticket
 
 
-def ticket_events(user: AbstractBaseUser, ticket_id: int) -> QuerySet[TicketEvent]:
+def ticket_events(user: User, ticket_id: int) -> QuerySet[TicketEvent]:
     return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
 
 
-def evidence_visible_to(user: AbstractBaseUser) -> QuerySet[Evidence]:
+def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     evidence = Evidence.objects.all()
     if ticket_scope(user) is None:
         return evidence
     return evidence.filter(ticket__in=tickets_visible_to(user).values("pk"))
 
 
-def user_with_memberships(user: AbstractBaseUser) -> AbstractBaseUser:
+def user_with_memberships(user: User) -> User:
     """The user, with their memberships and each membership's unit, in tree order."""
     memberships = Membership.objects.select_related("unit").order_by("unit__path", "role")
     return get_user_model().objects.prefetch_related(Prefetch("memberships", queryset=memberships)).get(pk=user.pk)

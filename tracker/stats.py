@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from tracker.models import Ticket, Unit
@@ -38,7 +38,7 @@ class UnitScorecard:
     extension_count: int
 
 
-def units_in_charge(user: AbstractBaseUser) -> QuerySet[Unit]:
+def units_in_charge(user: User) -> QuerySet[Unit]:
     """The units whose tickets the user answers for (own units) or oversees (subtrees)."""
     if is_admin(user):
         return Unit.objects.all()
@@ -56,7 +56,7 @@ def overdue_q(today: dt.date) -> Q:
     return Q(state__in=OPEN_STATES, paused_workdays_left__isnull=True, stage_deadline__lt=today)
 
 
-def unit_scorecards(user: AbstractBaseUser, *, units: QuerySet[Unit] | None = None) -> list[UnitScorecard]:
+def unit_scorecards(user: User, *, units: QuerySet[Unit] | None = None) -> list[UnitScorecard]:
     """One scorecard per unit in the user's charge (narrowed to `units` when given), in tree order."""
     today = clocks.today()
     charge = units_in_charge(user)

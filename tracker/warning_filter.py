@@ -54,7 +54,8 @@ class WorkdayOrdinal(Func):
             self.week_prefix, *params, self.plain_from, self.plain_from,
         ]  # fmt: skip
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # A list, as Django 5.2 extends a lookup's params in place; django-stubs types them as a tuple.
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         x, params = compiler.compile(self.source_expressions[0])
         tail = f"CAST(julianday(MAX({x}, %s)) - julianday(%s) AS INTEGER)"
         head = f"CAST(julianday(MIN({x}, %s)) - julianday(%s) AS INTEGER)"

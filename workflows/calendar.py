@@ -11,6 +11,10 @@ Conventions used everywhere a deadline is computed:
 Counting is done on a table of cumulative working-day ordinals (the number of working days from the table's
 first day up to and including each day), so every question is a subtraction or a binary search, not a walk
 day by day. The table is rebuilt when the admin's overrides change, and grows when a date beyond it is asked for.
+
+The calendar serves FIRST_DAY to LAST_DAY. `is_workday` answers for any date; a count or a step that starts, ends or
+lands outside that span raises OutOfRange (a ValueError), never an OverflowError, whatever the date (date.min and
+date.max included). The dates a person may enter are kept well inside it (tracker.bounds).
 """
 
 from __future__ import annotations
@@ -31,8 +35,35 @@ OFFICIAL_YEARS = range(
     max(max(chinese_calendar.holidays), max(chinese_calendar.workdays)).year + 1,
 )
 _OVERRIDES_TTL_SECONDS = 60.0
-_FIRST_DAY = dt.date(2000, 1, 1)  # before the official data: weekends only
+FIRST_DAY = dt.date(2000, 1, 1)  # before the official data: weekends only
+# Far enough for any deadline a person may enter plus the longest ladder a policy sets; near enough that the table
+# (one int a day) stays small.
+LAST_DAY = dt.date(2199, 12, 31)
+_FIRST_DAY = FIRST_DAY
 _YEARS_AHEAD = 12
+_LOOK_AHEAD = dt.timedelta(days=400)
+
+
+class OutOfRange(ValueError):
+    """A working-day question about a date the calendar does not serve (before FIRST_DAY or after LAST_DAY)."""
+
+    def __init__(self, day: dt.date | None = None) -> None:
+        self.day = day
+        super().__init__(f"the working-day calendar serves {FIRST_DAY} to {LAST_DAY}" + (f", not {day}" if day else ""))
+
+
+def _served(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise OutOfRange(day)
+    return day
+
+
+def _plus_days(day: dt.date, days: int) -> dt.date:
+    """`day` + `days`, held to LAST_DAY (so no sum can overflow date.max)."""
+    if days >= (LAST_DAY - day).days:
+        return LAST_DAY
+    return day + dt.timedelta(days=days)
+
 
 _lock = threading.Lock()
 _warned_years: set[int] = set()
@@ -49,13 +80,16 @@ class _Table:
         self.ordinals = list(accumulate(flags))
 
     def ordinal(self, day: dt.date) -> int:
-        if day < _FIRST_DAY:
-            raise ValueError(f"dates before {_FIRST_DAY} are not supported")
-        return self.ordinals[(day - _FIRST_DAY).days]
+        return self.ordinals[(_served(day) - _FIRST_DAY).days]
 
     def day_with_ordinal(self, ordinal: int) -> dt.date:
         """The first day whose ordinal reaches `ordinal`: a working day."""
-        return _FIRST_DAY + dt.timedelta(days=bisect_left(self.ordinals, ordinal))
+        if ordinal < 1:
+            raise OutOfRange()
+        index = bisect_left(self.ordinals, ordinal)
+        if index == len(self.ordinals):
+            raise OutOfRange()
+        return _FIRST_DAY + dt.timedelta(days=index)
 
 
 _table: _Table | None = None
@@ -70,12 +104,15 @@ def invalidate() -> None:
 
 
 def _current(covering: dt.date | None = None) -> _Table:
-    """The table for the current overrides, long enough to cover `covering` and a working year past it."""
+    """The table for the current overrides, long enough to cover `covering` and a working year past it (up to
+    LAST_DAY)."""
     global _table, _table_checked_at
     now = time.monotonic()
     table = _table
     stale = now - _table_checked_at > _OVERRIDES_TTL_SECONDS
-    short = table is not None and covering is not None and covering + dt.timedelta(days=400) > table.last_day
+    if covering is not None:
+        covering = _plus_days(_served(covering), _LOOK_AHEAD.days)
+    short = table is not None and covering is not None and covering > table.last_day
     if table is None or stale or short:
         from workflows.models import CalendarDay
 
@@ -83,8 +120,8 @@ def _current(covering: dt.date | None = None) -> _Table:
             overrides = dict(CalendarDay.objects.values_list("date", "is_workday")) if stale or table is None else None
             if overrides is None:
                 overrides = table.overrides  # type: ignore[union-attr]
-            horizon = max(dt.date.today(), covering or dt.date.today()) + dt.timedelta(days=400)
-            last_day = dt.date(max(horizon.year, dt.date.today().year + _YEARS_AHEAD), 12, 31)
+            horizon = max(_plus_days(dt.date.today(), _LOOK_AHEAD.days), covering or dt.date.today())
+            last_day = min(LAST_DAY, dt.date(max(horizon.year, dt.date.today().year + _YEARS_AHEAD), 12, 31))
             if table is None or overrides != table.overrides or last_day > table.last_day:
                 table = _Table(overrides, max(last_day, table.last_day if table else last_day))
             _table = table
@@ -120,10 +157,11 @@ def is_official(day: dt.date) -> bool:
 
 
 def is_workday(day: dt.date) -> bool:
+    """Whether `day` is a working day; any date is answered (outside the table, by the overrides and weekends)."""
     _warn_if_unofficial(day)
+    if not FIRST_DAY < day <= LAST_DAY:
+        return _is_workday(day, _current().overrides)
     table = _current(day)
-    if day <= _FIRST_DAY:
-        return _is_workday(day, table.overrides)
     return table.ordinal(day) != table.ordinal(day - dt.timedelta(days=1))
 
 
@@ -133,8 +171,13 @@ def add_workdays(start: dt.date, count: int) -> dt.date:
         raise ValueError("count must not be negative")
     if count == 0:
         return start
-    table = _current(start + dt.timedelta(days=2 * count + 30))
-    day = table.day_with_ordinal(table.ordinal(start) + count)
+    covering = _plus_days(_served(start), 2 * count + 30)
+    table = _current(covering)
+    target = table.ordinal(start) + count
+    while target > table.ordinals[-1] and table.last_day < LAST_DAY:  # a run of holidays longer than the guess
+        covering = _plus_days(table.last_day, 2 * count + 30)
+        table = _current(covering)
+    day = table.day_with_ordinal(target)
     _warn_if_unofficial(day)
     return day
 
@@ -146,16 +189,16 @@ def subtract_workdays(end: dt.date, count: int) -> dt.date:
     if count == 0:
         return end
     table = _current(end)
-    target = table.ordinal(end - dt.timedelta(days=1)) - count + 1
-    if target < 1:
-        raise ValueError(f"dates before {_FIRST_DAY} are not supported")
-    return table.day_with_ordinal(target)
+    if end == FIRST_DAY:
+        raise OutOfRange()
+    return table.day_with_ordinal(table.ordinal(end - dt.timedelta(days=1)) - count + 1)
 
 
 def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days in (start, end]; negative when `end` lies before `start` (days overdue)."""
     if end < start:
         return -workdays_between(end, start)
+    _served(start)
     table = _current(end)
     _warn_if_unofficial(end)
     return table.ordinal(end) - table.ordinal(start)

@@ -7,6 +7,7 @@ instants are local midnights.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows import calendar
-from workflows.machine import TicketState
+from workflows.machine import STAGE_OWNER, Role, TicketState
 from workflows.models import Policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Long-term tickets report progress every policy.reporting_cycle_days working days in these stages.
+REPORTING_STATES = (TicketState.RECTIFYING, TicketState.EXPLAINED)
+# Progress reports are reminded of the working day before and on the day, whatever the stage's offsets are.
+REPORT_REMINDER_MAX_OFFSET = 1
 
 
 class Warning(models.TextChoices):
@@ -86,13 +91,16 @@ def warning(
         return None
     if on > deadline:
         return Warning.RED
-    if calendar.workdays_between(on, deadline) <= policy.yellow_days:
-        return Warning.YELLOW
-    behind = (
-        progress is not None
-        and started_on is not None
-        and scheduled_progress(started_on, deadline, on) - progress > policy.progress_tolerance
-    )
+    try:
+        if calendar.workdays_between(on, deadline) <= policy.yellow_days:
+            return Warning.YELLOW
+        behind = (
+            progress is not None
+            and started_on is not None
+            and scheduled_progress(started_on, deadline, on) - progress > policy.progress_tolerance
+        )
+    except calendar.OutOfRange:  # a deadline beyond what the calendar serves is neither near nor behind
+        return Warning.GREEN
     if behind:
         return Warning.YELLOW
     return Warning.GREEN
@@ -125,11 +133,81 @@ def ladder(deadline: dt.date, policy: Policy) -> list[Rung]:
     return sorted(rungs, key=lambda r: r.at)
 
 
+Ladder = Callable[[dt.date, Policy], list[Rung]]
+
+
 def next_action_at(deadline: dt.date | None, policy: Policy, after: dt.datetime) -> dt.datetime | None:
-    """When the clock next calls for a message strictly after `after`; None when nothing is left."""
+    """When a deadline's ladder next calls for a message strictly after `after`; None when nothing is left.
+
+    The bare ladder, whatever the stage; a ticket's schedule is `ticket_next_action_at`."""
     if deadline is None:
         return None
     for rung in ladder(deadline, policy):
         if rung.at > after:
             return rung.at
     return None
+
+
+def stage_rungs(
+    state: str, deadline: dt.date, started_on: dt.date, policy: Policy, ladder_of: Ladder = ladder
+) -> list[Rung]:
+    """The rungs of a stage's ladder that speak to that stage: a listing (挂牌督办) only in the unit's own stages (a
+    late verification is not the unit's fault), and no reminder falling before the stage began (the message that
+    announces the stage says it)."""
+    unit_stage = STAGE_OWNER[state] == Role.OFFICER
+    began = start_of(started_on)
+    return [
+        r
+        for r in ladder_of(deadline, policy)
+        if (unit_stage or r.step != LadderStep.LIST) and (r.step != LadderStep.REMIND or r.at > began)
+    ]
+
+
+def report_due(
+    *, state: str, policy: Policy, started_on: dt.date | None, last_report: dt.date | None, paused: bool
+) -> dt.date | None:
+    """When a long-term ticket's next progress report is due: a reporting cycle after the last report or the start
+    of the stage, whichever is later; None when the ticket does not report."""
+    if not policy.reporting_cycle_days or state not in REPORTING_STATES or paused:
+        return None
+    since = max(filter(None, (last_report, started_on)))
+    return calendar.add_workdays(since, policy.reporting_cycle_days)
+
+
+def report_rungs(due: dt.date, policy: Policy, ladder_of: Ladder = ladder) -> list[Rung]:
+    """The reminders and escalations of a progress report due on `due` (it is never listed)."""
+    return [
+        r
+        for r in ladder_of(due, policy)
+        if r.step != LadderStep.LIST and (r.step != LadderStep.REMIND or r.offset <= REPORT_REMINDER_MAX_OFFSET)
+    ]
+
+
+def ticket_next_action_at(
+    *,
+    state: str,
+    policy: Policy,
+    stage_deadline: dt.date | None,
+    stage_started_on: dt.date | None,
+    paused: bool,
+    last_report: dt.date | None = None,
+    after: dt.datetime | None = None,
+    ladder_of: Ladder = ladder,
+) -> dt.datetime | None:
+    """When a ticket's clocks next call for a message: the value of its schedule column (tracker.schedule).
+
+    With `after`, the earliest rung strictly after it of the stage's clock and, for a long-term ticket, of its
+    progress-report clock; None when nothing is left. Without `after`, a stage clock starting: its first rung, even
+    one already passed, so the sweep looks at the ticket at once and says what is due; the sweep counts on from
+    there. `ladder_of` lets a sweep share one ladder between the tickets with the same deadline and policy.
+    """
+    if state not in STAGE_OWNER or paused or stage_deadline is None:
+        return None
+    if after is None:
+        return ladder_of(stage_deadline, policy)[0].at
+    assert stage_started_on is not None  # a stage with a deadline has begun
+    moments = [r.at for r in stage_rungs(state, stage_deadline, stage_started_on, policy, ladder_of) if r.at > after]
+    due = report_due(state=state, policy=policy, started_on=stage_started_on, last_report=last_report, paused=paused)
+    if due is not None:
+        moments += [r.at for r in report_rungs(due, policy, ladder_of) if r.at > after]
+    return min(moments, default=None)

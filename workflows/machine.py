@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -37,7 +38,7 @@ OPEN_STATES = (S.ASSIGNED, S.RECTIFYING, S.EXPLAINED, S.VERIFIED)
 PUBLISHED_STATES = (S.EXPLAINED, S.VERIFIED, S.CLOSED)
 
 # Who must act in each open state; the stage's clock alerts this role when it runs out.
-STAGE_OWNER = {
+STAGE_OWNER: dict[str, Role] = {
     S.ASSIGNED: Role.OFFICER,
     S.RECTIFYING: Role.OFFICER,
     S.EXPLAINED: Role.ASSESSOR,
@@ -45,7 +46,7 @@ STAGE_OWNER = {
 }
 
 
-def _fires(*roles: Role, label: str) -> dict[str, object]:
+def _fires(*roles: Role, label: str | Promise) -> dict[str, object]:
     return {"roles": tuple(roles), "label": label}
 
 

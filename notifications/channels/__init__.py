@@ -1,13 +1,7 @@
-"""Delivery channels. Each `send` either returns (delivered), or raises TemporaryError (try again later) or
-PermanentError (retrying cannot help: a refused address, a 4xx from a webhook, a robot that rejects the message)."""
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from notifications.models import Notification
+"""Delivery channels: one module each (email, sms, webhooks), each with a `send(notification)` that either returns
+(delivered), or raises TemporaryError (try again later) or PermanentError (retrying cannot help: a refused address,
+a 4xx from a webhook, a robot that rejects the message). notifications.delivery picks the channel's `send`; this
+package imports none of its modules, so they may import the errors from it."""
 
 
 class DeliveryError(Exception):
@@ -20,19 +14,3 @@ class TemporaryError(DeliveryError):
 
 class PermanentError(DeliveryError):
     permanent = True
-
-
-def send(notification: Notification) -> None:
-    """Deliver one row on its channel (the in-app inbox needs no delivery: its rows are born sent)."""
-    from notifications.channels import email, sms, webhooks
-    from notifications.models import Channel
-
-    senders: dict[str, Callable[[Notification], None]] = {
-        Channel.EMAIL: email.send,
-        Channel.SMS: sms.send,
-        Channel.WEBHOOK: webhooks.send,
-    }
-    sender = senders.get(notification.channel)
-    if sender is None:
-        raise PermanentError(f"nothing delivers on channel {notification.channel!r}")
-    sender(notification)

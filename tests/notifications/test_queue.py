@@ -17,6 +17,7 @@ from django.utils import timezone
 from notifications import tasks
 from notifications.channels import webhooks
 from notifications.models import Channel, Kind, Notification, State, UnitWebhook
+from notifications.queue import enqueue
 from notifications.sweep import sweep
 from tests.notifications.helpers import celery_app
 from tests.notifications.receivers import HttpReceiver, SmtpReceiver
@@ -114,7 +115,7 @@ def test_a_worker_delivers_mail_and_signed_webhooks_retrying_a_500_but_not_a_400
                 return len(receiver.on("/flaky")) == 2 and len(smtp.messages) == 3
 
             # Beat's part: the sweep task every half second picks up the retry once its backoff has passed.
-            wait_for(settled, 45, "deliveries", interval=0.5, tick=lambda: tasks.enqueue(tasks.sweep))
+            wait_for(settled, 45, "deliveries", interval=0.5, tick=lambda: enqueue(tasks.sweep))
             wait_for(lambda: not Notification.objects.filter(state=State.PENDING).exists(), 20, "rows to settle")
 
     [hook] = receiver.on("/hook")
@@ -213,9 +214,7 @@ def test_with_redis_down_200_changes_commit_and_all_their_messages_arrive_once(w
             def arrived() -> bool:
                 return len(smtp.messages) >= 200 and len(receiver.on("/robot")) >= 200
 
-            wait_for(
-                arrived, 120, "200 emails and 200 webhook posts", interval=2, tick=lambda: tasks.enqueue(tasks.sweep)
-            )
+            wait_for(arrived, 120, "200 emails and 200 webhook posts", interval=2, tick=lambda: enqueue(tasks.sweep))
             wait_for(lambda: not Notification.objects.exclude(state=State.SENT).exists(), 20, "rows to settle")
     finally:
         private.stop()

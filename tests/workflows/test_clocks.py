@@ -82,6 +82,45 @@ def test_ladder_runs_reminders_then_escalations_in_time_order(policy):
     assert clocks.next_action_at(deadline, policy, by_step[(LadderStep.LIST, 10)]) is None
 
 
+def test_a_starting_stage_clock_is_due_at_its_first_rung_even_one_already_passed(policy):
+    deadline = D(2025, 10, 16)
+    first = clocks.ladder(deadline, policy)[0].at
+    assert first < clocks.start_of(D(2025, 10, 14))
+    at = clocks.ticket_next_action_at(
+        state=TicketState.RECTIFYING,
+        policy=policy,
+        stage_deadline=deadline,
+        stage_started_on=D(2025, 10, 14),
+        paused=False,
+    )
+    assert at == first
+
+
+def test_only_the_units_own_stages_are_scheduled_for_listing(policy):
+    deadline = D(2025, 10, 16)
+    by_step = {r.step: r.at for r in clocks.ladder(deadline, policy)}
+    common = {"policy": policy, "stage_deadline": deadline, "stage_started_on": D(2025, 10, 1), "paused": False}
+    after = by_step[LadderStep.SUPERVISE]
+    assert clocks.ticket_next_action_at(state=TicketState.RECTIFYING, after=after, **common) == by_step[LadderStep.LIST]
+    assert clocks.ticket_next_action_at(state=TicketState.VERIFIED, after=after, **common) is None
+    assert clocks.ticket_next_action_at(state=TicketState.CLOSED, after=after, **common) is None
+
+
+def test_a_long_term_ticket_is_next_looked_at_for_its_progress_report(default_policies):
+    policy = Policy.for_ticket("long_term")
+    started = D(2025, 9, 2)
+    due = calendar.add_workdays(started, policy.reporting_cycle_days)
+    common = {
+        "state": TicketState.RECTIFYING,
+        "policy": policy,
+        "stage_deadline": calendar.add_workdays(started, 180),
+        "stage_started_on": started,
+        "after": clocks.start_of(started),
+    }
+    assert clocks.ticket_next_action_at(paused=False, **common) == clocks.start_of(calendar.subtract_workdays(due, 1))
+    assert clocks.ticket_next_action_at(paused=True, **common) is None
+
+
 def test_the_documented_workflow_graph_is_the_machine():
     from pathlib import Path
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from tracker import selectors
@@ -21,7 +21,7 @@ from workflows.models import Policy
 CLOCK_FIELDS = ("stage_started_on", "stage_deadline", "paused_workdays_left", "next_action_at")
 
 
-def lock_ticket(actor: AbstractBaseUser, ticket_id: int) -> Ticket:
+def lock_ticket(actor: User, ticket_id: int) -> Ticket:
     """The ticket, locked until the transaction ends so that concurrent writers queue up behind each other; a
     ticket the actor may not see is NotFound. It comes with what the services and the response read of it."""
     return selectors.ticket_get(actor, ticket_id, lock=True)
@@ -36,7 +36,7 @@ def check_version(ticket: Ticket, version: int | None) -> None:
         )
 
 
-def require_role(actor: AbstractBaseUser, ticket: Ticket, roles: Iterable[str], action: str) -> set[str]:
+def require_role(actor: User, ticket: Ticket, roles: Iterable[str], action: str) -> set[str]:
     held = roles_on(actor, ticket) & set(roles)
     if not held:
         raise Forbidden(_("You hold no role that may %(action)s this ticket.") % {"action": action}, ticket=ticket)
@@ -75,7 +75,7 @@ def record(
     ticket: Ticket,
     *,
     kind: EventKind,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     fields: Iterable[str] = (),
     from_state: str = "",
     data: dict[str, Any] | None = None,

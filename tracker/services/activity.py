@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import PurePath
+from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.models import (
-    ClockRequest,
     EventKind,
     Evidence,
     ExtensionRequest,
@@ -26,6 +26,7 @@ from tracker.models import (
     Rating,
     RequestState,
     Ticket,
+    TicketEvent,
 )
 from tracker.permissions import UNIT_ROLES
 from tracker.services._core import (
@@ -63,7 +64,7 @@ def check_evidence_file(upload: UploadedFile) -> str | None:
 
 def _store_evidence(
     ticket: Ticket,
-    actor: AbstractBaseUser,
+    actor: User,
     files: list[UploadedFile],
     report: ProgressReport | None,
     public: bool = False,
@@ -98,7 +99,7 @@ def _validate_files(files: list[UploadedFile]) -> None:
 def progress_report(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     text: str,
     percent: int,
     difficulties: str = "",
@@ -146,7 +147,7 @@ def progress_report(
 def evidence_add(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     files: Iterable[UploadedFile],
     version: int | None = None,
     public: bool = False,
@@ -169,7 +170,7 @@ def evidence_add(
 def extension_request(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     requested_deadline: dt.date | None,
     reason: str,
     version: int | None = None,
@@ -195,6 +196,7 @@ def extension_request(
             errors["requested_deadline"] = _("Ask for a date after the current deadline %(due)s.") % {"due": t.due_on}
         if errors:
             raise Invalid(errors)
+        assert requested_deadline is not None  # refused above when missing
         request = ExtensionRequest.objects.create(
             ticket=t,
             requested_by=actor,
@@ -211,9 +213,13 @@ def extension_request(
     return request
 
 
+# The two kinds of clock request a supervisor decides (ClockRequest is their abstract base).
+Request = TypeVar("Request", ExtensionRequest, PauseRequest)
+
+
 def _decide(
-    model: type[ClockRequest], request: ClockRequest, actor: AbstractBaseUser, approve: bool, reason: str, action: str
-) -> tuple[Ticket, ClockRequest]:
+    model: type[Request], request: Request, actor: User, approve: bool, reason: str, action: str
+) -> tuple[Ticket, Request]:
     """Lock the ticket, then the request (always in that order), check the supervisor may decide it, and
     record the decision on the request; the caller applies what an approval means to the ticket."""
     t = lock_ticket(actor, request.ticket_id)
@@ -229,9 +235,7 @@ def _decide(
     return t, request
 
 
-def extension_decide(
-    *, request: ExtensionRequest, actor: AbstractBaseUser, approve: bool, reason: str = ""
-) -> ExtensionRequest:
+def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, reason: str = "") -> ExtensionRequest:
     """A supervisor approves (the deadline moves, the ladder starts afresh) or rejects an extension request."""
     with transaction.atomic():
         t, request = _decide(ExtensionRequest, request, actor, approve, reason, _("decide extension requests on"))
@@ -253,7 +257,7 @@ def extension_decide(
     return request
 
 
-def pause_request(*, ticket_id: int, actor: AbstractBaseUser, reason: str, version: int | None = None) -> PauseRequest:
+def pause_request(*, ticket_id: int, actor: User, reason: str, version: int | None = None) -> PauseRequest:
     """时限中止 request, e.g. waiting for an expert review or a test result."""
     with transaction.atomic():
         t = lock_ticket(actor, ticket_id)
@@ -269,7 +273,7 @@ def pause_request(*, ticket_id: int, actor: AbstractBaseUser, reason: str, versi
     return request
 
 
-def pause_decide(*, request: PauseRequest, actor: AbstractBaseUser, approve: bool, reason: str = "") -> PauseRequest:
+def pause_decide(*, request: PauseRequest, actor: User, approve: bool, reason: str = "") -> PauseRequest:
     """On approval the clock stops, keeping the working days that were left."""
     with transaction.atomic():
         t, request = _decide(PauseRequest, request, actor, approve, reason, _("decide pause requests on"))
@@ -279,20 +283,41 @@ def pause_decide(*, request: PauseRequest, actor: AbstractBaseUser, approve: boo
             today = clocks.today()
             left = max(0, calendar.workdays_between(today, t.stage_deadline))
             request.paused_on, request.workdays_left = today, left
+            deadline = str(t.stage_deadline)
             t.paused_workdays_left, t.stage_deadline, t.next_action_at = left, None, None
         request.save()
-        record(
-            t,
-            kind=EventKind.PAUSE_DECIDED,
-            actor=actor,
-            fields=CLOCK_FIELDS,
-            from_state=t.state,
-            data={"request": request.pk, "approved": approve, "workdays_left": request.workdays_left},
-        )
+        data = {"request": request.pk, "approved": approve, "workdays_left": request.workdays_left}
+        if approve:
+            data["stage_deadline"] = deadline  # given back as it was by a resume that stopped no working time
+        record(t, kind=EventKind.PAUSE_DECIDED, actor=actor, fields=CLOCK_FIELDS, from_state=t.state, data=data)
     return request
 
 
-def clock_resume(*, ticket_id: int, actor: AbstractBaseUser, version: int | None = None) -> Ticket:
+def _deadline_after_pause(t: Ticket, today: dt.date) -> dt.date:
+    """The stage deadline once the running pause ends today.
+
+    The stage gets back the working days it had left when paused, counted from today. Two cases need the deadline
+    itself rather than the count: a pause that stopped no working time (resumed the same day, or over days off)
+    gives back exactly the deadline it took, even one on a day off, which counting forward would move to a working
+    day; and a rectification deadline extended during the pause (due_on moved) counts from the new one.
+    """
+    paused_on = (
+        PauseRequest.objects.filter(ticket=t, state=RequestState.APPROVED).values_list("paused_on", flat=True).first()
+    )
+    if t.state == TicketState.RECTIFYING:
+        before: dt.date | None = t.due_on
+    else:
+        event = TicketEvent.objects.filter(ticket=t, kind=EventKind.PAUSE_DECIDED).order_by("-id").first()
+        saved = event.data.get("stage_deadline") if event else None
+        before = dt.date.fromisoformat(saved) if saved else None
+    if paused_on is None or before is None:  # a pause recorded before the deadline was kept with it
+        return calendar.add_workdays(today, t.paused_workdays_left or 0)
+    if calendar.workdays_between(paused_on, today) <= 0:
+        return before
+    return calendar.add_workdays(today, max(0, calendar.workdays_between(paused_on, before)))
+
+
+def clock_resume(*, ticket_id: int, actor: User, version: int | None = None) -> Ticket:
     """The pause ends: the stage gets back the working days it had left, counted from today."""
     with transaction.atomic():
         t = lock_ticket(actor, ticket_id)
@@ -301,7 +326,7 @@ def clock_resume(*, ticket_id: int, actor: AbstractBaseUser, version: int | None
         if not t.is_paused:
             raise Conflict(_("The ticket's clock is not paused."), ticket=t)
         today = clocks.today()
-        deadline = calendar.add_workdays(today, t.paused_workdays_left or 0)
+        deadline = _deadline_after_pause(t, today)
         t.stage_deadline = deadline
         if t.state == TicketState.RECTIFYING:
             t.due_on = deadline

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ def unit_create(*, name: str, code: str, kind: str, parent: Unit | None = None) 
     return unit
 
 
-def membership_add(*, user: AbstractBaseUser, unit: Unit, role: str) -> Membership:
+def membership_add(*, user: User, unit: Unit, role: str) -> Membership:
     membership, _created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     forget_memberships(user)
     return membership
@@ -33,7 +33,7 @@ def membership_add(*, user: AbstractBaseUser, unit: Unit, role: str) -> Membersh
 
 def finding_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     indicator: Indicator,
     unit: Unit,
     description: str,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from workflows.models import Policy
 CHASE_MAX_TICKETS = 50
 
 
-def ticket_list(*, ticket_id: int, actor: AbstractBaseUser, reason: str, version: int | None = None) -> Ticket:
+def ticket_list(*, ticket_id: int, actor: User, reason: str, version: int | None = None) -> Ticket:
     """挂牌督办: the ticket goes on the public register of listed supervision, by a supervisor's decision."""
     with transaction.atomic():
         t = lock_ticket(actor, ticket_id)
@@ -55,7 +55,7 @@ def ticket_list(*, ticket_id: int, actor: AbstractBaseUser, reason: str, version
     return t
 
 
-def unit_chase(*, unit_id: int, actor: AbstractBaseUser, message: str) -> list[int]:
+def unit_chase(*, unit_id: int, actor: User, message: str) -> list[int]:
     """催办: a supervisor presses a unit about its overdue tickets (the most overdue first, at most
     CHASE_MAX_TICKETS). Each ticket's history records the chase; the first event carries the message the unit's
     people receive (notifications.derive), naming every ticket. Returns the ids of the tickets chased."""
@@ -118,7 +118,7 @@ def review_if_dissatisfied(ticket: Ticket) -> bool:
 def ticket_review_decide(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int | None,
     reopen: bool,
     reason: str = "",

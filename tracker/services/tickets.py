@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,7 @@ from workflows.machine import TRANSITIONS
 from workflows.models import Policy
 
 
-def _begin(ticket_id: int, actor: AbstractBaseUser, version: int | None, name: str) -> tuple[Ticket, Policy, dt.date]:
+def _begin(ticket_id: int, actor: User, version: int | None, name: str) -> tuple[Ticket, Policy, dt.date]:
     """Lock the ticket and check that the actor may fire this transition on it now, at the version they read."""
     spec = TRANSITIONS[name]
     ticket = lock_ticket(actor, ticket_id)
@@ -61,7 +61,7 @@ def _begin(ticket_id: int, actor: AbstractBaseUser, version: int | None, name: s
 
 def _finish(
     ticket: Ticket,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     policy: Policy,
     today: dt.date,
@@ -101,7 +101,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 def ticket_accept(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int | None,
     measures: str,
     goal: str,
@@ -150,7 +150,7 @@ def ticket_accept(
     return t
 
 
-def ticket_reassign(*, ticket_id: int, actor: AbstractBaseUser, version: int | None, unit: Unit, reason: str) -> Ticket:
+def ticket_reassign(*, ticket_id: int, actor: User, version: int | None, unit: Unit, reason: str) -> Ticket:
     """改派: another unit takes over; its clocks start afresh."""
     with transaction.atomic():
         t, policy, today = _begin(ticket_id, actor, version, "reassign")
@@ -179,7 +179,7 @@ def ticket_reassign(*, ticket_id: int, actor: AbstractBaseUser, version: int | N
 def ticket_explain(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int | None,
     explanation: str,
     closure_plan: str = "",
@@ -235,7 +235,7 @@ def notice_ends_on(ticket: Ticket, policy: Policy) -> dt.date | None:
 def ticket_verify(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int | None,
     comment: str = "",
     satisfaction_override: str = "",
@@ -278,7 +278,7 @@ def ticket_verify(
 
 
 def ticket_reject(
-    *, ticket_id: int, actor: AbstractBaseUser, version: int | None, reason: str, new_deadline: dt.date | None
+    *, ticket_id: int, actor: User, version: int | None, reason: str, new_deadline: dt.date | None
 ) -> Ticket:
     """退回重改: back to the unit with a reason and a new deadline; counts as a reopen."""
     with transaction.atomic():
@@ -288,6 +288,7 @@ def ticket_reject(
         if new_deadline is None or new_deadline <= today:
             errors["new_deadline"] = _("Give a new deadline after today.")
         _raise_if(errors)
+        assert new_deadline is not None  # refused above when missing
         Verification.objects.create(ticket=t, assessor=actor, verdict=Verdict.FAILED, comment=reason)
         t.due_on = new_deadline
         t.reopen_count += 1
@@ -303,7 +304,7 @@ def ticket_reject(
     return t
 
 
-def ticket_close(*, ticket_id: int, actor: AbstractBaseUser, version: int | None) -> Ticket:
+def ticket_close(*, ticket_id: int, actor: User, version: int | None) -> Ticket:
     """销号."""
     with transaction.atomic():
         t, policy, today = _begin(ticket_id, actor, version, "close")
@@ -315,7 +316,7 @@ def ticket_close(*, ticket_id: int, actor: AbstractBaseUser, version: int | None
 def ticket_reopen(
     *,
     ticket_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int | None,
     reason: str,
     new_deadline: dt.date | None = None,
@@ -345,7 +346,7 @@ def ticket_reopen(
     return t
 
 
-def ticket_withdraw(*, ticket_id: int, actor: AbstractBaseUser, version: int | None, reason: str) -> Ticket:
+def ticket_withdraw(*, ticket_id: int, actor: User, version: int | None, reason: str) -> Ticket:
     """撤销: a finding logged in error."""
     with transaction.atomic():
         t, policy, today = _begin(ticket_id, actor, version, "withdraw")

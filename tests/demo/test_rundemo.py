@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from notifications.management.commands import rundemo
+from demo.management.commands import rundemo
 from notifications.models import Kind, Notification
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("default_policies")]

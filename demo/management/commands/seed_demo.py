@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from tracker import demo
+from demo import seed
 
 
 class Command(BaseCommand):
@@ -13,14 +13,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or self._stored_password()
-        if demo.seed(password):
+        if seed.seed(password):
             self.stdout.write(self.style.SUCCESS("Seeded the demo: 临江市, its departments and counties."))
         elif os.environ.get("DEMO_PASSWORD"):
-            for user in get_user_model().objects.filter(username__in=demo.DEMO_USERS):
+            for user in get_user_model().objects.filter(username__in=seed.DEMO_USERS):
                 user.set_password(password)
                 user.save(update_fields=["password"])
         self.stdout.write(f"\nDemo accounts (password: {password})")
-        for username, (name, _unit, role) in demo.DEMO_USERS.items():
+        for username, (name, _unit, role) in seed.DEMO_USERS.items():
             self.stdout.write(f"  {username:<18} {role:<11} {name}")
 
     def _stored_password(self) -> str:

@@ -1,7 +1,8 @@
 """A realistic demo: the city of 临江市 after its annual appraisal and an environmental inspection.
 
-Every ticket is driven through the real services, each step at the moment it would have happened (time-machine
-travels there), so histories, deadlines and warning colours are exactly what the product would have produced.
+Every ticket is driven through the real services, each step at the moment it would have happened (demo.clock),
+so histories, deadlines and warning colours are exactly what the product would have produced. The story is told
+relative to the day it is seeded: the oldest finding was assigned 110 working days before it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from demo.clock import moment
 from tracker import services
 from tracker.models import Appraisal, Dimension, Indicator, Ticket, Unit, UnitKind
 from workflows import calendar, clocks
@@ -317,7 +318,7 @@ def seed(password: str) -> bool:
     rng = random.Random(2026)
     today = clocks.today()
     start = calendar.subtract_workdays(today, 110)
-    with time_machine.travel(_at(start), tick=False), transaction.atomic():
+    with moment(_at(start)), transaction.atomic():
         units = _units()
         users = _users(units, password)
         indicators = _appraisals(start)
@@ -329,7 +330,7 @@ def seed(password: str) -> bool:
 def _units() -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for code, name, kind, parent in UNITS:
-        units[code] = services.unit_create(name=name, code=code, kind=kind, parent=units.get(parent))
+        units[code] = services.unit_create(name=name, code=code, kind=kind, parent=units[parent] if parent else None)
     return units
 
 
@@ -389,8 +390,6 @@ def _appraisals(start: dt.date) -> dict[str, Indicator]:
 
 
 def _officer_and_head(unit: Unit, users) -> tuple:
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     officer = User.objects.filter(memberships__unit=unit, memberships__role=Role.OFFICER).order_by("id").first()
     head = User.objects.filter(memberships__unit=unit, memberships__role=Role.HEAD).order_by("id").first()
@@ -405,7 +404,7 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
     day = calendar.subtract_workdays(today, plan.days_ago)
 
     def at(step_day: dt.date):
-        return time_machine.travel(_at(step_day, rng.randint(9, 17)), tick=False)
+        return moment(_at(step_day, rng.randint(9, 17)))
 
     with at(day):
         ticket = services.finding_create(
