@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.test import Client
 
+from notifications.models import Kind, Notification
+from notifications.sweep import sweep
 from tests.factories import drive, evidence_file
 from tracker import dashboard, services
 from tracker.models import EventKind, Evidence, Feedback, Ticket, TicketEvent
@@ -33,10 +35,13 @@ SECRETS = (
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """The register's pages and the cockpit's figures are kept in the process's cache: each test starts without."""
-    from django.core.cache import cache
+    """The register's pages and the feedback throttle's counters are kept in the process's caches: each test starts
+    without them."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches[settings.API_THROTTLE_CACHE].clear()
 
 
 class Texts(HTMLParser):
@@ -163,6 +168,9 @@ def test_feedback_from_the_form_counts_and_dissatisfaction_flags_a_review(regist
     # one satisfied and one dissatisfied: 50 % is above the policy's 30 %
     assert ticket.review_pending
     assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.REVIEW_REQUESTED).count() == 1
+    sweep()
+    told = Notification.objects.filter(ticket=ticket, kind=Kind.REVIEW_REQUESTED, channel="inapp")
+    assert list(told.values_list("recipient__username", flat=True)) == ["assessor"]
 
 
 def test_a_form_sent_at_once_or_forged_or_with_the_honeypot_stores_nothing(register):
