@@ -23,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from api.exceptions import PayloadTooLarge
+from tracker import decision_selectors, selectors
 from tracker import errors as tracker_errors
-from tracker import selectors
 from workflows import calendar
 
 RETRY_AFTER_SECONDS = 2  # how soon a client may try again after a 503
@@ -56,8 +56,17 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _ticket_conflict_body(request: Any, exc: tracker_errors.ServiceError) -> dict[str, Any]:
-    """What the caller needs to recover from a 409 on a ticket: its state, version and the transitions they may
-    fire now, from the ticket as the refusing service read it (a refusal changes nothing, so it is current)."""
+    """What the caller needs to recover from a 409 on a ticket or a decision: its state, version and the
+    transitions they may fire now, from the object as the refusing service read it (a refusal changes nothing, so
+    it is current)."""
+    decision = exc.context.get("decision")
+    if decision is not None:
+        transitions = decision_selectors.decision_transitions_available(request.user, decision)
+        return {
+            "state": decision.state,
+            "version": decision.version,
+            "available_transitions": [spec.name for spec in transitions],
+        }
     ticket = exc.ticket
     if ticket is None:
         return {"state": None, "version": None, "available_transitions": []}
@@ -90,7 +99,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, tracker_errors.ServiceError):
         status_code = _TRACKER_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, tracker_errors.Invalid):
-            data = _bad_request(exc.code, _("Some fields are not valid."), exc.errors)
+            # A refusal that says more than "some fields" (a spreadsheet's problems) brings its summary and details.
+            summary = getattr(exc, "summary", None) or _("Some fields are not valid.")
+            data = {**_bad_request(exc.code, summary, exc.errors), **exc.context}
         elif status_code == status.HTTP_409_CONFLICT:
             data = _body(exc.code, exc.message, **_ticket_conflict_body(request, exc))
         else:

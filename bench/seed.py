@@ -148,7 +148,8 @@ TICKET_COLUMNS = (
     "id, state, number, finding_id, lead_unit_id, rectification_class, lead_official, responsible_person, "
     "contact_phone, measures, goal, target_date, explanation, closure_plan, closure_plan_date, explained_by_id, "
     "published_on, assigned_on, due_on, stage_started_on, stage_deadline, paused_workdays_left, next_action_at, "
-    "progress, listed, extension_count, reopen_count, closed_on, version, created_by_id, created_at, updated_at"
+    "progress, listed, extension_count, reopen_count, closed_on, version, created_by_id, created_at, updated_at, "
+    "original_due_on"
 )
 EVENT_COLUMNS = "ticket_id, kind, actor_id, from_state, to_state, version, data, created_at"
 NULL = "\\N"
@@ -408,7 +409,7 @@ class _Writer:
         self.severities = ([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])
 
     def _first_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime:
-        # What tracker.services._core.refresh_next_action writes for an open stage.
+        # What tracker.schedule.ticket_schedule writes when an open stage starts.
         return clocks.ladder(deadline, self._policy(klass, severity))[0].at
 
     def _next_rung_uncached(self, deadline: dt.date, klass: str, severity: str) -> dt.datetime | None:
@@ -510,7 +511,7 @@ class _Writer:
             f"{_d(target_date)}\t{explanation}\t{closure_plan}\t{_d(closure_plan_date)}\t"
             f"{NULL if explained_by is None else explained_by}\t{_d(published_on)}\t{assigned_on}\t{due_on}\t"
             f"{stage_started_on}\t{_d(stage_deadline)}\t{NULL}\t{_d(next_action_at)}\t0\tf\t0\t0\t{NULL}\t"
-            f"{version}\t{self.assessor}\t{created_at.isoformat()}\t{at.isoformat()}\n"
+            f"{version}\t{self.assessor}\t{created_at.isoformat()}\t{at.isoformat()}\t{due_on}\n"
         )
         for event_version, (kind, actor, from_state, to_state, data, when) in enumerate(history, start=1):
             events.write(

@@ -149,6 +149,15 @@ EVIDENCE_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=1024)
 
+# Spreadsheets (tracker.sheets, tracker.services.imports, tracker.exports). An upload is refused beyond
+# IMPORT_MAX_BYTES, a workbook whose zip declares more than IMPORT_MAX_UNPACKED_BYTES, a sheet of more than
+# IMPORT_MAX_ROWS rows.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000, minimum=1)
+# A ledger of up to this many rows is written within the request; a larger one by a worker, fetched from a link.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 5_000, minimum=0)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
@@ -223,6 +232,11 @@ SPECTACULAR_SETTINGS = {
         "RequestStateEnum": "tracker.models.RequestState",
         "RatingEnum": "tracker.models.Rating",
         "WarningEnum": "workflows.clocks.Warning",
+        "DecisionKindEnum": "workflows.decisions.DecisionKind",
+        "DecisionStateEnum": "workflows.decisions.DecisionState",
+        "AppealStateEnum": "workflows.decisions.AppealState",
+        "AppealOutcomeEnum": "workflows.decisions.AppealOutcome",
+        "MeasureEnum": "tracker.models.decisions.Measure",
     },
 }
 

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from demo.clock import moment
+from demo.decisions import seed_decisions
 from tracker import services
 from tracker.models import Appraisal, Dimension, Indicator, Ticket, Unit, UnitKind
 from workflows import calendar, clocks
@@ -324,6 +325,7 @@ def seed(password: str) -> bool:
         indicators = _appraisals(start)
     for plan in FINDINGS:
         _drive(plan, units, users, indicators, today, rng)
+    seed_decisions(password=password, city_code=CITY_CODE, today=today)
     return True
 
 

@@ -45,6 +45,10 @@ class Kind(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", _("Public dissatisfaction: review (复核)")
     # Supervisors' daily summary.
     DIGEST = "digest", _("Daily digest")
+    # The clock of a decision's step (statement, investigation, deliberation, enforcement).
+    DECISION_STEP = "decision_step", _("Decision step to take (待办)")
+    DECISION_REMIND = "decision_remind", _("Decision step due (提醒)")
+    DECISION_CHASE = "decision_chase", _("Decision step overdue (催办)")
 
 
 class State(models.TextChoices):
@@ -134,6 +138,14 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="notifications",
     )
+    decision = models.ForeignKey(
+        "tracker.Decision",
+        verbose_name=_("decision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind)
     stage = models.CharField(_("stage"), max_length=20, blank=True)
     deadline = models.DateField(_("deadline"))
@@ -183,8 +195,13 @@ class Notification(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["recipient", "channel", "kind", "deadline"],
-                condition=Q(ticket__isnull=True),
+                condition=Q(ticket__isnull=True, decision__isnull=True),
                 name="notification_digest_once_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "channel", "decision", "kind", "stage", "deadline", "step"],
+                condition=Q(recipient__isnull=False, decision__isnull=False),
+                name="notification_decision_once_per_user",
             ),
         ]
         indexes = [

@@ -15,7 +15,8 @@ Nothing here depends on a timer that could be lost. Everything the sweep acts on
    lease ahead, so two sweepers take different tickets and the cost follows the tickets due, not all tickets),
    derives their rows, and writes the next rung's moment back only if the ticket still holds this sweep's lease
    (a service may have restarted its clock meanwhile). A ticket whose processing raises keeps the lease: it is
-   retried when the lease runs out, and never blocks the others.
+   retried when the lease runs out, and never blocks the others. The steps of decisions run on clocks of their
+   own, claimed and chased the same way (notifications.decisions).
 3. **Digest.** Once per working day, after NOTIFY_DIGEST_HOUR, the `digest` cursor's holder writes the
    supervisors' digests.
 4. **Deliveries.** Pending rows whose next attempt has come (quiet time over, backoff elapsed, or a claim that
@@ -38,6 +39,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 
 from notifications import delivery
+from notifications.decisions import sweep_decisions
 from notifications.derive import EVENT_KINDS, ClockPlan, Planner
 from notifications.digest import digest_rows
 from notifications.directory import Directory
@@ -77,6 +79,7 @@ class SweepReport:
     rows: int = 0
     digests: int = 0
     deliveries: int = 0
+    decisions: int = 0
 
 
 def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None) -> SweepReport:
@@ -88,6 +91,8 @@ def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None
         planner = Planner(Directory(), now)
         report.events = sweep_events(planner, until=until)
         report.tickets, report.rows = sweep_clocks(planner, until=until)
+        report.decisions, decision_rows = sweep_decisions(planner, until=until)
+        report.rows += decision_rows
         report.digests = sweep_digest(planner)
         report.deliveries = sweep_deliveries(now, until=until)
     figures_refresh(now=now)

@@ -14,7 +14,8 @@ from django.db import DataError, IntegrityError, models, transaction
 
 from tests.factories import drive, evidence_file
 from tracker import services
-from tracker.models import Evidence, ProgressReport, TicketEvent
+from tracker.models import DecisionEvent, Evidence, ProgressReport, TicketEvent
+from tracker.services.exports import export_request
 
 EDGES = {
     "SmallIntegerField": 2**15,
@@ -25,7 +26,7 @@ EDGES = {
     "PositiveBigIntegerField": 2**63,
 }
 # Rows of these models are never updated (a trigger refuses it on PostgreSQL): a value is written as a new row.
-APPEND_ONLY = (ProgressReport, Evidence, TicketEvent)
+APPEND_ONLY = (ProgressReport, Evidence, TicketEvent, DecisionEvent)
 OURS = ("workflows", "tracker", "notifications")
 
 
@@ -55,8 +56,12 @@ def a_row_of_every_model(world, default_policies):
         ticket_id=ticket.pk, actor=world.officer_a, text="过半", percent=50, files=[evidence_file()]
     )
     services.pause_request(ticket_id=ticket.pk, actor=world.officer_a, reason="等待专家论证")
+    services.accountability_open(
+        actor=world.supervisor, subject_kind="unit", subject_unit=world.dept_a, facts="整改逾期", ticket_ids=[ticket.pk]
+    )
     sweep()
     Cursor.objects.get_or_create(name="integer-columns")
+    export_request(user=world.supervisor, params={}, language="zh-hans")
 
 
 def write(model: type[models.Model], field: models.Field, value: int) -> object:

@@ -29,16 +29,18 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "parent"]
+    list_display = ["name", "short_names", "code", "kind", "parent"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "short_names", "code"]
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
         else:
-            created = services.unit_create(name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent)
+            created = services.unit_create(
+                name=obj.name, code=obj.code, kind=obj.kind, parent=obj.parent, short_names=obj.short_names
+            )
             obj.pk, obj.path = created.pk, created.path
 
     def get_readonly_fields(self, request, obj=None):
@@ -79,6 +81,7 @@ class FindingAdmin(admin.ModelAdmin):
         "severity",
         "source",
         "document_number",
+        "item_number",
         "recurring",
         "found_on",
     ]

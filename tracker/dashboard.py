@@ -28,8 +28,8 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from tracker.figures_models import FiguresRun, UnitDay, UnitMonth
 from tracker.models import EventKind, Feedback, Rating, Ticket, TicketEvent, Unit
+from tracker.models.figures import FiguresRun, UnitDay, UnitMonth
 from tracker.permissions import is_admin, units_overseen_by
 from tracker.stats import overdue_q
 from tracker.warning_filter import with_warning

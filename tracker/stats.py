@@ -5,8 +5,10 @@ admin), each counting the tickets that unit leads. Every such ticket is one the 
 from a ticket outside their view.
 
 - open: tickets in an open state; overdue: open ones whose running stage clock has passed its deadline.
-- on-time rate: of the unit's closed tickets, the share closed on or before their rectification deadline (due_on).
-- average delay: over those closed tickets, the mean working days from due_on to closed_on (0 when on time).
+- on-time rate: of the unit's closed tickets, the share closed on or before their rectification deadline (due_on, as
+  extended); closed_on_time_original counts those closed by the deadline first assigned (original_due_on).
+- average delay: over those closed tickets, the mean working days from due_on to closed_on (0 when on time); worst
+  delay: the most working days any of them closed late.
 - reopens and extensions: the sums of the tickets' counters.
 """
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from tracker.models import Ticket, Unit
 from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, is_admin, memberships_of
@@ -34,6 +37,8 @@ class UnitScorecard:
     closed_on_time: int
     on_time_rate: float | None
     average_delay_workdays: float | None
+    closed_on_time_original: int
+    worst_delay_workdays: int | None
     reopen_count: int
     extension_count: int
 
@@ -56,14 +61,19 @@ def overdue_q(today: dt.date) -> Q:
     return Q(state__in=OPEN_STATES, paused_workdays_left__isnull=True, stage_deadline__lt=today)
 
 
-def unit_scorecards(user: User, *, units: QuerySet[Unit] | None = None) -> list[UnitScorecard]:
-    """One scorecard per unit in the user's charge (narrowed to `units` when given), in tree order."""
+def unit_scorecards(
+    user: User, *, units: QuerySet[Unit] | None = None, tickets_in: Q | None = None
+) -> list[UnitScorecard]:
+    """One scorecard per unit in the user's charge (narrowed to `units` when given), in tree order, over the tickets
+    `tickets_in` selects (a period's: tracker.scorecards.Period.tickets()) or all of them."""
     today = clocks.today()
     charge = units_in_charge(user)
     if units is not None:
         charge = charge.filter(pk__in=units.values("pk"))
     charge_units = list(charge.order_by("path"))
     tickets = Ticket.objects.filter(lead_unit__in=[u.pk for u in charge_units])
+    if tickets_in is not None:
+        tickets = tickets.filter(tickets_in)
     closed = Q(closed_on__isnull=False)
     totals = {
         row["lead_unit"]: row
@@ -73,16 +83,19 @@ def unit_scorecards(user: User, *, units: QuerySet[Unit] | None = None) -> list[
             overdue=Count("pk", filter=overdue_q(today)),
             closed=Count("pk", filter=closed),
             on_time=Count("pk", filter=closed & Q(closed_on__lte=F("due_on"))),
+            on_time_original=Count("pk", filter=closed & Q(closed_on__lte=Coalesce("original_due_on", "due_on"))),
             reopens=Sum("reopen_count"),
             extensions=Sum("extension_count"),
         )
     }
     # Late closures grouped by (deadline, closing day): working days are counted once per distinct pair.
     delay_days: dict[int, int] = {}
+    worst: dict[int, int] = {}
     late = tickets.filter(closed, closed_on__gt=F("due_on")).values("lead_unit", "due_on", "closed_on")
     for row in late.annotate(n=Count("pk")):
         days = calendar.workdays_between(row["due_on"], row["closed_on"])
         delay_days[row["lead_unit"]] = delay_days.get(row["lead_unit"], 0) + days * row["n"]
+        worst[row["lead_unit"]] = max(worst.get(row["lead_unit"], 0), days)
 
     cards = []
     for unit in charge_units:
@@ -98,6 +111,8 @@ def unit_scorecards(user: User, *, units: QuerySet[Unit] | None = None) -> list[
                 closed_on_time=row.get("on_time", 0),
                 on_time_rate=round(row["on_time"] / n_closed, 4) if n_closed else None,
                 average_delay_workdays=round(delay_days.get(unit.pk, 0) / n_closed, 2) if n_closed else None,
+                closed_on_time_original=row.get("on_time_original", 0),
+                worst_delay_workdays=worst.get(unit.pk, 0) if n_closed else None,
                 reopen_count=row.get("reopens") or 0,
                 extension_count=row.get("extensions") or 0,
             )

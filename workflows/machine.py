@@ -29,6 +29,8 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("Unit officer (经办人)")
     HEAD = "head", _("Unit head (主要负责人)")
     SUPERVISOR = "supervisor", _("Supervisor (督查)")
+    DISCIPLINE = "discipline", _("Discipline inspection (纪检)")
+    ORGANISATION = "organisation", _("Organisation department (组织部门)")
     ADMIN = "admin", _("Administrator (管理员)")
 
 

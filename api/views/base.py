@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -16,6 +17,13 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **conte
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def validated_query(serializer_class: type[serializers.Serializer], query: QueryDict) -> dict[str, Any]:
+    """The query string checked for shape, as `validated` does a body. It is read as the plain values it holds:
+    given the QueryDict itself, DRF would take an empty `?name=` for the name not given, and so accept a value the
+    schema refuses."""
+    return validated(serializer_class, query.dict())
 
 
 class TicketActionMixin:

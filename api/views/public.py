@@ -11,12 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.decision_serializers import PublicDecisionSerializer
 from api.filters import NoticeFilter
 from api.inputs import FeedbackInput
 from api.serializers import FeedbackReceiptSerializer, PublicNoticeSerializer
 from api.throttles import FeedbackNoticeThrottle, FeedbackThrottle, client_fingerprint
 from api.views.base import validated
-from tracker import notices, services
+from tracker import decision_selectors, notices, services
 
 
 class PublicView(generics.GenericAPIView):
@@ -59,3 +60,13 @@ class NoticeFeedback(PublicView):
         data = validated(FeedbackInput, request.data)
         feedback = services.feedback_give(ticket_id=pk, client=client_fingerprint(request), **data)
         return Response(FeedbackReceiptSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["public"], auth=[])
+class PublicDecisionList(PublicView, generics.ListAPIView):
+    """Published decisions (公开通报): the unit, the kind of measures and when; no personal data."""
+
+    serializer_class = PublicDecisionSerializer
+
+    def get_queryset(self) -> Any:
+        return decision_selectors.decisions_published()

@@ -3,24 +3,23 @@ per-unit scorecard."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import MAX_ID, IndicatorFilter, UnitFilter
+from api.filters import IndicatorFilter, UnitFilter
 from api.serializers import (
     AppraisalSerializer,
     IndicatorSerializer,
     PolicySerializer,
-    UnitScorecardSerializer,
     UnitSerializer,
 )
-from api.views.base import validated
-from tracker import stats
+from api.spreadsheet_serializers import UnitStatsQuery, UnitStatsSerializer
+from api.views.base import validated_query
+from tracker import scorecards, stats
 from tracker.models import Appraisal, Indicator, Unit
 from workflows.models import Policy
 
@@ -63,23 +62,20 @@ class PolicyList(generics.ListAPIView):
     orderings = BY_ID
 
 
-class _StatsQuery(serializers.Serializer):
-    within = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text=_("Only this unit and the units below it.")
-    )
-
-
 @extend_schema(tags=["stats"])
 class UnitStats(APIView):
-    """The scorecard of every unit in the caller's charge: open, overdue, on-time rate, average delay in working
-    days, reopens and extensions. Counted over tickets the caller may see, nothing else."""
+    """The scorecard of every unit in the caller's charge: open, overdue, on-time rate (against the extended and the
+    original deadline), average and worst delay in working days, reopens and extensions; over every ticket, or those
+    received in a `period`. Counted over tickets the caller may see, nothing else. The ranked scorecards with their
+    score are at /api/v1/stats/scorecards/."""
 
     @extend_schema(
-        parameters=[_StatsQuery],
-        responses={200: UnitScorecardSerializer(many=True)},
+        parameters=[UnitStatsQuery],
+        responses={200: UnitStatsSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        query = validated(_StatsQuery, request.query_params)
+        query = validated_query(UnitStatsQuery, request.query_params)
         units = Unit.objects.filter(path__contains=f"/{query['within']}/") if "within" in query else None
-        cards = stats.unit_scorecards(request.user, units=units)
-        return Response(UnitScorecardSerializer(cards, many=True).data)
+        period = scorecards.period_of(query["period"], query.get("value")).tickets() if "period" in query else None
+        cards = stats.unit_scorecards(request.user, units=units, tickets_in=period)
+        return Response(UnitStatsSerializer(cards, many=True).data)

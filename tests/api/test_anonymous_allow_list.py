@@ -19,6 +19,7 @@ from workflows.machine import TicketState
 PUBLIC = {
     "api/v1/auth/token/": {"POST"},
     "api/v1/public/notices/": {"GET"},
+    "api/v1/public/decisions/": {"GET"},
     "api/v1/public/notices/<int:pk>/": {"GET"},
     "api/v1/public/notices/<int:pk>/feedback/": {"POST"},
     "api/schema/": {"GET"},

@@ -22,7 +22,11 @@ def test_the_scorecard_counts_a_units_tickets_in_working_days(world):
         (dt.date(2025, 9, 30), dt.date(2025, 10, 9), 1),  # across the National Day holiday
     ]
     for due_on, closed_on, _late in closed:
-        set_fields(world.ticket(), state=TicketState.CLOSED, due_on=due_on, closed_on=closed_on, stage_deadline=None)
+        fields = {"state": TicketState.CLOSED, "due_on": due_on, "closed_on": closed_on, "stage_deadline": None}
+        set_fields(world.ticket(), original_due_on=due_on, **fields)
+    # Closed on its extended deadline, a day after the one first assigned.
+    first = Ticket.objects.filter(lead_unit=world.dept_a, closed_on=dt.date(2025, 6, 6)).get()
+    set_fields(first, original_due_on=dt.date(2025, 6, 5))
     overdue = world.ticket()
     set_fields(overdue, stage_deadline=today - dt.timedelta(days=2), reopen_count=2, extension_count=1)
     paused = world.ticket()
@@ -40,6 +44,8 @@ def test_the_scorecard_counts_a_units_tickets_in_working_days(world):
         "closed_on_time": 2,
         "on_time_rate": 0.5,
         "average_delay_workdays": 0.75,
+        "closed_on_time_original": 1,
+        "worst_delay_workdays": 2,
         "reopen_count": 2,
         "extension_count": 3,
     }
@@ -50,5 +56,9 @@ def test_the_scorecard_counts_a_units_tickets_in_working_days(world):
     )
     within = token_client(world.supervisor).get("/api/v1/stats/units/", {"within": world.county.pk}).json()
     assert [c["unit"]["code"] for c in within] == ["C-Q", "C-Q-ED"]
+    this_year = token_client(world.supervisor).get("/api/v1/stats/units/", {"period": "year"}).json()
+    assert {c["unit"]["code"]: c["tickets"] for c in this_year}["C-EE"] == 7  # every ticket was assigned today
+    last_year = token_client(world.supervisor).get("/api/v1/stats/units/", {"period": "year", "value": "2025"}).json()
+    assert {c["unit"]["code"]: c["tickets"] for c in last_year}["C-EE"] == 0
     bad = token_client(world.supervisor).get("/api/v1/stats/units/", {"within": "-3"})
     assert (bad.status_code, list(bad.json()["errors"])) == (400, ["within"])

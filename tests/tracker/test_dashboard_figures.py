@@ -10,8 +10,8 @@ import time_machine
 from pages import reads
 from tests.factories import IndicatorFactory
 from tracker import dashboard, selectors, services
-from tracker.figures_models import FiguresRun, UnitDay
 from tracker.models import EventKind, Feedback, Ticket, TicketEvent
+from tracker.models.figures import FiguresRun, UnitDay
 from workflows.clocks import SHANGHAI
 
 TODAY = dt.date(2026, 10, 12)

@@ -11,6 +11,8 @@ from tracker.services.activity import (
     pause_request,
     progress_report,
 )
+from tracker.services.decision_opening import accountability_open, correction_issue, fault_tolerance_apply
+from tracker.services.decisions import DECISION_SERVICES, decision_amend
 from tracker.services.escalation import tickets_mark_listed
 from tracker.services.setup import finding_create, membership_add, unit_create
 from tracker.services.supervision import ticket_list, ticket_review_decide, unit_chase
@@ -29,6 +31,11 @@ from tracker.services.tickets import (
 )
 
 __all__ = [
+    "DECISION_SERVICES",
+    "accountability_open",
+    "correction_issue",
+    "decision_amend",
+    "fault_tolerance_apply",
     "TRANSITION_SERVICES",
     "check_evidence_file",
     "clock_resume",

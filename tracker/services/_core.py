@@ -14,6 +14,7 @@ from tracker import selectors
 from tracker.errors import Forbidden, StaleVersion
 from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
 from tracker.permissions import roles_on
+from tracker.schedule import ticket_schedule
 from workflows import clocks
 from workflows.models import Policy
 
@@ -52,7 +53,7 @@ def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy) -> None:
     ticket.stage_started_on = today
     ticket.stage_deadline = clocks.stage_deadline(ticket.state, policy, today, ticket.due_on)
     ticket.paused_workdays_left = None
-    refresh_next_action(ticket, policy)
+    ticket_schedule(ticket=ticket, policy=policy)
 
 
 def end_pause(ticket: Ticket, today: dt.date) -> None:
@@ -61,14 +62,6 @@ def end_pause(ticket: Ticket, today: dt.date) -> None:
         state=RequestState.ENDED, resumed_on=today
     )
     ticket.paused_workdays_left = None
-
-
-def refresh_next_action(ticket: Ticket, policy: Policy) -> None:
-    """The first rung of the current stage's ladder; the sweep handles every rung from there on."""
-    if ticket.stage_deadline is None:
-        ticket.next_action_at = None
-    else:
-        ticket.next_action_at = clocks.ladder(ticket.stage_deadline, policy)[0].at
 
 
 def record(

@@ -29,6 +29,7 @@ from tracker.models import (
     TicketEvent,
 )
 from tracker.permissions import UNIT_ROLES
+from tracker.schedule import ticket_schedule
 from tracker.services._core import (
     CLOCK_FIELDS,
     check_version,
@@ -36,7 +37,6 @@ from tracker.services._core import (
     lock_ticket,
     policy_of,
     record,
-    refresh_next_action,
     require_role,
 )
 from tracker.services.supervision import review_if_dissatisfied
@@ -245,7 +245,7 @@ def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, r
             t.extension_count += 1
             if t.state == TicketState.RECTIFYING and not t.is_paused:
                 t.stage_deadline = t.due_on
-                refresh_next_action(t, policy_of(t))
+                ticket_schedule(ticket=t, policy=policy_of(t))
         record(
             t,
             kind=EventKind.EXTENSION_DECIDED,
@@ -331,7 +331,7 @@ def clock_resume(*, ticket_id: int, actor: User, version: int | None = None) -> 
         if t.state == TicketState.RECTIFYING:
             t.due_on = deadline
         end_pause(t, today)
-        refresh_next_action(t, policy_of(t))
+        ticket_schedule(ticket=t, policy=policy_of(t))
         record(
             t,
             kind=EventKind.RESUMED,

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0005_supervision_review_public_evidence"),
+        ("tracker", "0007_supervision_review_public_evidence"),
     ]
 
     operations = [

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
-import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tracker.models.triggers import RECORD
 from workflows.machine import OPEN_STATES, RectificationMachine, Role
 from workflows.models import RectificationClass, Severity
-
-# Rows that record what happened may be inserted, never changed or removed (DESIGN.md, "Append-only record").
-APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class UnitKind(models.TextChoices):
@@ -47,6 +45,14 @@ class Unit(models.Model):
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
+    short_names = models.CharField(
+        _("short names (简称)"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Other names the unit goes by in practice, e.g. 县环保局; separate several with commas or 、."),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -55,6 +61,9 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def short_name_list(self) -> list[str]:
+        return [name.strip() for name in re.split(r"[,，、;；]", self.short_names) if name.strip()]
 
     def ancestor_ids(self) -> list[int]:
         """This unit and its ancestors, nearest first."""
@@ -144,6 +153,17 @@ class Finding(models.Model):
     severity = models.CharField(_("severity"), max_length=20, choices=Severity, default=Severity.GENERAL)
     source = models.CharField(_("source (问题来源)"), max_length=100)
     document_number = models.CharField(_("document number (文号)"), max_length=100, blank=True)
+    item_number = models.CharField(
+        _("item number (序号)"),
+        max_length=32,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "The finding's number within its document; with the appraisal and document number it names the "
+            "finding, so importing the same spreadsheet twice creates nothing new."
+        ),
+    )
     found_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("found by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -156,6 +176,14 @@ class Finding(models.Model):
         verbose_name_plural = _("findings")
         ordering = ["-id"]
         indexes = [models.Index(fields=["unit", "indicator"], name="finding_unit_indicator")]
+        constraints = [
+            # The identity of an imported finding (tracker.services.imports): one per appraisal, document and item.
+            models.UniqueConstraint(
+                fields=["appraisal", "document_number", "item_number"],
+                condition=~Q(item_number=""),
+                name="finding_unique_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -176,6 +204,8 @@ class Ticket(RectificationMachine):
     lead_official = models.CharField(_("lead official (牵头领导)"), max_length=50, blank=True)
     responsible_person = models.CharField(_("responsible person (责任人)"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    handler = models.CharField(_("handler (经办人)"), max_length=50, blank=True, default="", db_default="")
+    remarks = models.TextField(_("remarks (备注)"), blank=True, default="", db_default="")
     # The plan (整改方案), given when the unit accepts.
     measures = models.TextField(_("measures (整改措施)"), blank=True)
     goal = models.TextField(_("goal (整改目标)"), blank=True)
@@ -196,6 +226,9 @@ class Ticket(RectificationMachine):
     # Clocks. due_on is the rectification deadline (整改时限); stage_deadline the current stage's.
     assigned_on = models.DateField(_("assigned on"))
     due_on = models.DateField(_("rectification deadline"))
+    # The deadline the ticket was assigned with, before any extension, rejection or reopening moved due_on: the
+    # scorecards judge timeliness against both (tracker.scorecards). Empty on tickets from before it was kept.
+    original_due_on = models.DateField(_("original deadline"), null=True, blank=True)
     stage_started_on = models.DateField(_("stage started on"))
     stage_deadline = models.DateField(_("stage deadline"), null=True, blank=True)
     paused_workdays_left = models.PositiveSmallIntegerField(
@@ -229,6 +262,8 @@ class Ticket(RectificationMachine):
             # The ledger by state, newest first: PostgreSQL walks one state's keys backward and checks the scope's
             # lead unit in the index itself, never visiting the rows of the tickets it passes over.
             models.Index(fields=["state", "id"], include=["lead_unit"], name="ticket_state_id"),
+            # The tickets a unit received in a month or quarter (tracker.scorecards).
+            models.Index(fields=["assigned_on"], name="ticket_assigned_on"),
             # The open-ticket deadline scan (overdue lists, stats).
             models.Index(fields=["stage_deadline"], name="ticket_open_deadline", condition=Q(state__in=OPEN_STATES)),
             # The cockpit's and the public register's listed tickets, and the cockpit's tickets awaiting review.
@@ -288,7 +323,7 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.percent}%"
@@ -330,7 +365,7 @@ class Evidence(models.Model):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["uploaded_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return self.name
@@ -361,7 +396,7 @@ class Verification(models.Model):
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_verdict_display()}"
@@ -494,7 +529,7 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["id"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} v{self.version}"
@@ -519,11 +554,58 @@ class Feedback(models.Model):
         verbose_name = _("public feedback")
         verbose_name_plural = _("public feedback")
         ordering = ["-created_at"]
-        triggers = [APPEND_ONLY]
+        triggers = RECORD
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.rating}"
 
 
-# The cockpit's precomputed figures live in their own module; imported here so Django registers them with tracker.
-from tracker.figures_models import FiguresRun, UnitDay, UnitMonth  # noqa: E402, F401
+class ExportState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def _export_path(instance: Export, filename: str) -> str:
+    return f"exports/{dt.date.today():%Y/%m}/{instance.pk}-{os.path.basename(filename)}"
+
+
+class Export(models.Model):
+    """A spreadsheet too large to write within a request, written by a worker (tracker.tasks.export_write) and
+    downloaded by the user who asked for it, and nobody else."""
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", _("Rectification ledger (整改台账)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.LEDGER)
+    params = models.JSONField(_("filter"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    state = models.CharField(_("state"), max_length=20, choices=ExportState, default=ExportState.PENDING)
+    file = models.FileField(_("file"), upload_to=_export_path, max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.state})"
+
+
+# The decision record (问责, 容错免责, 纠错) lives in a module of its own; imported here so Django finds its models.
+from tracker.models.decisions import Decision as Decision  # noqa: E402
+from tracker.models.decisions import DecisionEvent as DecisionEvent  # noqa: E402
+from tracker.models.decisions import DecisionEventKind as DecisionEventKind  # noqa: E402
+from tracker.models.decisions import Measure as Measure  # noqa: E402
+from tracker.models.decisions import SubjectKind as SubjectKind  # noqa: E402
+
+# The cockpit's precomputed figures (tracker.dashboard), in a module of their own.
+from tracker.models.figures import FiguresRun as FiguresRun  # noqa: E402
+from tracker.models.figures import UnitDay as UnitDay  # noqa: E402
+from tracker.models.figures import UnitMonth as UnitMonth  # noqa: E402
