@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connections, router
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ def append(
     decision: Decision,
     *,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     from_state: str = "",
     to_state: str | None = None,
     data: dict[str, Any] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tracker.errors import NotFound
@@ -29,7 +29,7 @@ from workflows.machine import OPEN_STATES, Role
 DECISION_OVERSIGHT = (Role.SUPERVISOR, Role.DISCIPLINE, Role.ORGANISATION)
 
 
-def roles_on_decision(user: AbstractBaseUser, decision: Decision) -> set[str]:
+def roles_on_decision(user: User, decision: Decision) -> set[str]:
     """The roles the user holds in this decision's procedure: oversight roles over its unit, and `subject`."""
     if not user.is_authenticated:
         return set()
@@ -45,7 +45,7 @@ def roles_on_decision(user: AbstractBaseUser, decision: Decision) -> set[str]:
     return roles
 
 
-def decisions_visible_to(user: AbstractBaseUser) -> QuerySet[Decision]:
+def decisions_visible_to(user: User) -> QuerySet[Decision]:
     if not user.is_authenticated:
         return Decision.objects.none()
     own_units = [unit_id for unit_id, _path, role in memberships_of(user) if role in UNIT_ROLES]
@@ -58,7 +58,7 @@ def decisions_visible_to(user: AbstractBaseUser) -> QuerySet[Decision]:
     return Decision.objects.filter(scope)
 
 
-def _units_overseen(user: AbstractBaseUser) -> QuerySet[Unit, Any] | None:
+def _units_overseen(user: User) -> QuerySet[Unit, Any] | None:
     """The units in the subtrees the user oversees as supervisor, discipline inspection or organisation; None
     when they oversee none."""
     paths = [path for _unit_id, path, role in memberships_of(user) if role in DECISION_OVERSIGHT]
@@ -71,7 +71,7 @@ def _units_overseen(user: AbstractBaseUser) -> QuerySet[Unit, Any] | None:
 
 
 def decision_list(
-    user: AbstractBaseUser,
+    user: User,
     *,
     kind: str | None = None,
     state: str | None = None,
@@ -91,7 +91,7 @@ def decision_list(
     return decisions.order_by("-id")
 
 
-def accountability_candidates(user: AbstractBaseUser) -> QuerySet[Ticket]:
+def accountability_candidates(user: User) -> QuerySet[Ticket]:
     """Open tickets the user oversees that meet the grounds for accountability: listed supervision (overdue past
     that rung), rejected or reopened twice, or reopened with the public dissatisfied. Candidates only: a person
     decides whether to open accountability. A ticket an accountability already concerns (one not dismissed) is
@@ -114,7 +114,7 @@ def accountability_candidates(user: AbstractBaseUser) -> QuerySet[Ticket]:
     )
 
 
-def decision_get(user: AbstractBaseUser, decision_id: int, *, lock: bool = False) -> Decision:
+def decision_get(user: User, decision_id: int, *, lock: bool = False) -> Decision:
     """The decision if the user may see it (NotFound otherwise, as if it did not exist)."""
     decisions = Decision.objects.select_related("subject_unit", "correction_ticket")
     if lock:
@@ -125,12 +125,12 @@ def decision_get(user: AbstractBaseUser, decision_id: int, *, lock: bool = False
     return decision
 
 
-def decision_events(user: AbstractBaseUser, decision_id: int) -> QuerySet[DecisionEvent]:
+def decision_events(user: User, decision_id: int) -> QuerySet[DecisionEvent]:
     decision_get(user, decision_id)
     return DecisionEvent.objects.filter(decision_id=decision_id).select_related("actor").order_by("seq")
 
 
-def decision_transitions_available(user: AbstractBaseUser, decision: Decision) -> list[DecisionTransitionSpec]:
+def decision_transitions_available(user: User, decision: Decision) -> list[DecisionTransitionSpec]:
     held = roles_on_decision(user, decision)
     return [
         spec

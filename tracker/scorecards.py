@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
@@ -310,7 +310,7 @@ class _Cohort:
         return self.period.tickets(prefix) & Q(**{f"{prefix}lead_unit__in": [u.pk for u in self.units]})
 
 
-def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None) -> _Cohort:
+def _cohort(user: User, period: Period, units: QuerySet[Unit] | None) -> _Cohort:
     charge = units_in_charge(user)
     if units is not None:
         charge = charge.filter(pk__in=units.values("pk"))
@@ -318,7 +318,7 @@ def _cohort(user: AbstractBaseUser, period: Period, units: QuerySet[Unit] | None
 
 
 def unit_scoreboard(
-    user: AbstractBaseUser, *, period: Period, units: QuerySet[Unit] | None = None, today: dt.date | None = None
+    user: User, *, period: Period, units: QuerySet[Unit] | None = None, today: dt.date | None = None
 ) -> Scoreboard:
     """The scorecards of the units in the user's charge (narrowed to `units`) for `period`, ranked by score."""
     today = today or clocks.today()
@@ -427,22 +427,22 @@ def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -
     later = events.filter(kind__in=[EventKind.VERIFY, EventKind.CLOSE]).annotate(
         _day=w(day), _began=w(Subquery(previous))
     )
-    limit = {
-        EventKind.VERIFY: _policy_days("ticket__", ("notice_days", "verify_days")),
-        EventKind.CLOSE: _policy_days("ticket__", "close_days"),
+    late_after = {
+        "verifying": Q(kind=EventKind.VERIFY)
+        & Q(_day__gt=F("_began") + _policy_days("ticket__", ("notice_days", "verify_days"))),
+        "closing": Q(kind=EventKind.CLOSE) & Q(_day__gt=F("_began") + _policy_days("ticket__", "close_days")),
     }
-    stage_of = {EventKind.VERIFY: "verifying", EventKind.CLOSE: "closing"}
-    for kind, days in limit.items():
-        late_rows = (
-            later.filter(kind=kind)
-            .annotate(_limit=days)
-            .values("ticket__lead_unit")
-            .annotate(n=Count("pk", filter=Q(_day__gt=F("_began") + F("_limit"))))
+    late_rows = cast(
+        list[dict[str, Any]],
+        list(
+            later.values("ticket__lead_unit")
+            .annotate(**{stage: Count("pk", filter=q) for stage, q in late_after.items()})
             .order_by()
-        )
-        for late_row in late_rows:
-            card = cards[late_row["ticket__lead_unit"]]
-            card.late_ended_by_stage = {**card.late_ended_by_stage, stage_of[kind]: late_row["n"]}
+        ),
+    )
+    for late_row in late_rows:
+        card = cards[late_row["ticket__lead_unit"]]
+        card.late_ended_by_stage = {**card.late_ended_by_stage, **{stage: late_row[stage] for stage in late_after}}
     for card in cards.values():
         card.late_ended_by_stage = {stage: card.late_ended_by_stage.get(stage, 0) for stage in STAGES}
 
@@ -528,7 +528,7 @@ class TrendPoint:
 
 
 def unit_trend(
-    user: AbstractBaseUser,
+    user: User,
     *,
     months: int = 12,
     units: QuerySet[Unit] | None = None,

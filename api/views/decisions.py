@@ -10,8 +10,8 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import decision_serializers as ds
 from api import schema
+from api.serializers import decisions as ds
 from api.views.base import validated
 from tracker import decision_selectors, services
 from tracker.errors import Invalid

@@ -11,10 +11,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.decision_serializers import PublicDecisionSerializer
 from api.filters import NoticeFilter
 from api.inputs import FeedbackInput
 from api.serializers import FeedbackReceiptSerializer, PublicNoticeSerializer
+from api.serializers.decisions import PublicDecisionSerializer
 from api.throttles import FeedbackNoticeThrottle, FeedbackThrottle, client_fingerprint
 from api.views.base import validated
 from tracker import decision_selectors, notices, services

@@ -17,7 +17,7 @@ from api.serializers import (
     PolicySerializer,
     UnitSerializer,
 )
-from api.spreadsheet_serializers import UnitStatsQuery, UnitStatsSerializer
+from api.serializers.spreadsheets import UnitStatsQuery, UnitStatsSerializer
 from api.views.base import validated_query
 from tracker import scorecards, stats
 from tracker.models import Appraisal, Indicator, Unit

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from api import schema
 from api.filters import MAX_ID, TicketFilter
 from api.parsers import MultiPartParser
-from api.spreadsheet_serializers import (
+from api.serializers.spreadsheets import (
     ExportFailedSerializer,
     ExportSerializer,
     FindingsImportInput,

@@ -223,6 +223,12 @@ def test_an_empty_value_for_a_typed_filter_is_refused_not_ignored(world, query):
     assert token_client(world.supervisor).get("/api/v1/tickets/?q=").status_code == 200  # text may be empty
 
 
+@pytest.mark.parametrize("query", ["within=", "within=3&within=", "within=x"])
+def test_the_scorecards_refuse_a_unit_they_cannot_read(world, query):
+    response = token_client(world.supervisor).get(f"/api/v1/stats/units/?{query}")
+    assert (response.status_code, list(response.json()["errors"])) == (400, ["within"])
+
+
 @pytest.mark.parametrize(("value", "status"), [("true", 200), ("0", 200), ("maybe", 400), ("", 400)])
 def test_the_inbox_reads_its_unread_filter_as_strictly(world, value, status):
     response = token_client(world.officer_a).get("/api/v1/notifications/", {"unread": value})

@@ -4,8 +4,9 @@ import datetime as dt
 
 import time_machine
 
+from demo import seed as demo
 from demo.decisions import seed_decisions
-from tracker import decision_chain, demo
+from tracker import decision_chain
 from tracker.models import Decision
 from workflows import calendar, clocks
 

@@ -19,8 +19,10 @@ def test_every_finding_reaches_its_state_on_the_day_its_story_says(settings, tmp
     assert seed.seed("demo-password")
     assert not seed.seed("demo-password")  # once only
 
+    # Every story's ticket, and one more: the ticket a correction decision (纠错) of the demo opened.
     tickets = {t.finding.description: t for t in Ticket.objects.select_related("finding")}
-    assert len(tickets) == len(seed.FINDINGS)
+    assert len(tickets) == len(seed.FINDINGS) + 1
+    assert Ticket.objects.filter(correction__isnull=False).count() == 1
     for plan in seed.FINDINGS:
         ticket = tickets[plan.text]
         assert ticket.state == plan.target, plan.text

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import PurePath
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -286,7 +286,7 @@ def pause_decide(*, request: PauseRequest, actor: User, approve: bool, reason: s
             deadline = str(t.stage_deadline)
             t.paused_workdays_left, t.stage_deadline, t.next_action_at = left, None, None
         request.save()
-        data = {"request": request.pk, "approved": approve, "workdays_left": request.workdays_left}
+        data: dict[str, Any] = {"request": request.pk, "approved": approve, "workdays_left": request.workdays_left}
         if approve:
             data["stage_deadline"] = deadline  # given back as it was by a resume that stopped no working time
         record(t, kind=EventKind.PAUSE_DECIDED, actor=actor, fields=CLOCK_FIELDS, from_state=t.state, data=data)

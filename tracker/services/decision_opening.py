@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,7 @@ def need_text(errors: dict[str, list[str] | str], **texts: str) -> None:
             errors[name] = _("This field is required.")
 
 
-def _tickets_for(actor: AbstractBaseUser, ticket_ids: Iterable[int]) -> list[Ticket]:
+def _tickets_for(actor: User, ticket_ids: Iterable[int]) -> list[Ticket]:
     """The tickets named, each one the actor may see. A ticket out of sight is refused as one that does not exist:
     a field error of the decision opened (400), as for any other unknown reference in its input."""
     from tracker.selectors import tickets_visible_to
@@ -47,7 +47,7 @@ def _subject_checks(
     *,
     subject_kind: str,
     subject_unit: Unit,
-    subject_user: AbstractBaseUser | None,
+    subject_user: User | None,
     subject_name: str,
     facts: str,
 ) -> dict[str, list[str] | str]:
@@ -65,10 +65,10 @@ def _subject_checks(
 def open_decision(
     *,
     kind: str,
-    actor: AbstractBaseUser,
+    actor: User,
     subject_kind: str,
     subject_unit: Unit,
-    subject_user: AbstractBaseUser | None,
+    subject_user: User | None,
     subject_name: str,
     subject_position: str,
     facts: str,
@@ -123,12 +123,12 @@ def open_decision(
 
 def accountability_open(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     subject_kind: str,
     subject_unit: Unit,
     facts: str,
     rule: str = "",
-    subject_user: AbstractBaseUser | None = None,
+    subject_user: User | None = None,
     subject_name: str = "",
     subject_position: str = "",
     ticket_ids: Iterable[int] = (),
@@ -164,22 +164,22 @@ def accountability_open(
         )
 
 
-def _oversees(actor: AbstractBaseUser, unit: Unit) -> bool:
+def _oversees(actor: User, unit: Unit) -> bool:
     return any(role in DECISION_OVERSIGHT and unit.path.startswith(path) for _id, path, role in memberships_of(actor))
 
 
-def _works_in(actor: AbstractBaseUser, unit: Unit) -> bool:
+def _works_in(actor: User, unit: Unit) -> bool:
     return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _path, role in memberships_of(actor))
 
 
 def fault_tolerance_apply(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     subject_kind: str,
     subject_unit: Unit,
     facts: str,
     rule: str = "",
-    subject_user: AbstractBaseUser | None = None,
+    subject_user: User | None = None,
     subject_name: str = "",
     subject_position: str = "",
     ticket_ids: Iterable[int] = (),
@@ -230,7 +230,7 @@ def fault_tolerance_apply(
 
 def correction_issue(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     subject_unit: Unit,
     facts: str,
     opinion: str,

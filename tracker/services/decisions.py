@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -56,7 +56,7 @@ def _start_step(decision: Decision, today: dt.date, due_on: dt.date | None = Non
 # --- shared checks ------------------------------------------------------------------------------------------------
 
 
-def _lock_for(decision_id: int, actor: AbstractBaseUser, name: str, version: int | None) -> Decision:
+def _lock_for(decision_id: int, actor: User, name: str, version: int | None) -> Decision:
     """The decision locked for transition `name`, once the actor is found to be allowed to fire it now."""
     decision = decision_get(actor, decision_id, lock=True)
     spec = DECISION_TRANSITIONS[name]
@@ -91,7 +91,7 @@ def _save(decision: Decision, fields: Iterable[str]) -> None:
 # --- accountability -----------------------------------------------------------------------------------------------
 
 
-def decision_investigate(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+def decision_investigate(*, decision_id: int, actor: User, version: int, note: str = "") -> Decision:
     """调查核实 starts, against its time limit."""
     with transaction.atomic():
         decision = _lock_for(decision_id, actor, "investigate", version)
@@ -109,7 +109,7 @@ def decision_investigate(*, decision_id: int, actor: AbstractBaseUser, version: 
     return decision
 
 
-def decision_request_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, facts_told: str) -> Decision:
+def decision_request_statement(*, decision_id: int, actor: User, version: int, facts_told: str) -> Decision:
     """告知: the subject is told the facts found and has STATEMENT_WORKDAYS working days to state their case."""
     if not (facts_told or "").strip():
         raise Invalid({"facts_told": _("Tell the subject the facts found.")})
@@ -129,7 +129,7 @@ def decision_request_statement(*, decision_id: int, actor: AbstractBaseUser, ver
     return decision
 
 
-def decision_file_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, statement: str) -> Decision:
+def decision_file_statement(*, decision_id: int, actor: User, version: int, statement: str) -> Decision:
     """陈述申辩: the subject's own text goes on the record, as written."""
     if not (statement or "").strip():
         raise Invalid({"statement": _("Write your statement and defence.")})
@@ -149,7 +149,7 @@ def decision_file_statement(*, decision_id: int, actor: AbstractBaseUser, versio
     return decision
 
 
-def decision_waive_statement(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+def decision_waive_statement(*, decision_id: int, actor: User, version: int, note: str = "") -> Decision:
     """The body proceeds once the time limit for the statement has passed without one."""
     with transaction.atomic():
         decision = _lock_for(decision_id, actor, "waive_statement", version)
@@ -184,7 +184,7 @@ def check_measures(subject_kind: str, measures: Iterable[str]) -> list[str]:
 def decision_decide(
     *,
     decision_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int,
     measures: list[str],
     deciding_body: str,
@@ -248,7 +248,7 @@ def _end_step(decision: Decision) -> list[str]:
     return ["due_on", "next_action_at"]
 
 
-def decision_dismiss(*, decision_id: int, actor: AbstractBaseUser, version: int, reason: str) -> Decision:
+def decision_dismiss(*, decision_id: int, actor: User, version: int, reason: str) -> Decision:
     """不予问责: no ground for accountability was found."""
     if not (reason or "").strip():
         raise Invalid({"reason": _("Give the reason.")})
@@ -257,7 +257,7 @@ def decision_dismiss(*, decision_id: int, actor: AbstractBaseUser, version: int,
         return _dismissed(decision, actor, reason.strip())
 
 
-def _dismissed(decision: Decision, actor: AbstractBaseUser, reason: str, **data: Any) -> Decision:
+def _dismissed(decision: Decision, actor: User, reason: str, **data: Any) -> Decision:
     before = decision.state
     decision.dismiss()
     _save(decision, _end_step(decision))
@@ -267,7 +267,7 @@ def _dismissed(decision: Decision, actor: AbstractBaseUser, reason: str, **data:
     return decision
 
 
-def decision_record_enforcement(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str) -> Decision:
+def decision_record_enforcement(*, decision_id: int, actor: User, version: int, note: str) -> Decision:
     """执行到位: what was done to carry the measures out."""
     if not (note or "").strip():
         raise Invalid({"note": _("Say how the measures were carried out.")})
@@ -286,7 +286,7 @@ def decision_record_enforcement(*, decision_id: int, actor: AbstractBaseUser, ve
     return decision
 
 
-def decision_publish(*, decision_id: int, actor: AbstractBaseUser, version: int, notice: str = "") -> Decision:
+def decision_publish(*, decision_id: int, actor: User, version: int, notice: str = "") -> Decision:
     """公开通报: a decision with a circulated notice among its measures goes on the public register."""
     with transaction.atomic():
         decision = _lock_for(decision_id, actor, "publish", version)
@@ -313,7 +313,7 @@ def decision_publish(*, decision_id: int, actor: AbstractBaseUser, version: int,
     return decision
 
 
-def decision_appeal(*, decision_id: int, actor: AbstractBaseUser, version: int, grounds: str) -> Decision:
+def decision_appeal(*, decision_id: int, actor: User, version: int, grounds: str) -> Decision:
     """申诉: the subject appeals within the window. The decision stays in force and its enforcement runs on."""
     if not (grounds or "").strip():
         raise Invalid({"grounds": _("Give the grounds of the appeal.")})
@@ -339,7 +339,7 @@ def decision_appeal(*, decision_id: int, actor: AbstractBaseUser, version: int, 
 def decision_decide_appeal(
     *,
     decision_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int,
     outcome: str,
     reason: str,
@@ -386,7 +386,7 @@ def decision_decide_appeal(
 
 
 def _tolerance_outcome(
-    name: str, event: str, *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str
+    name: str, event: str, *, decision_id: int, actor: User, version: int, reason: str, basis: str
 ) -> tuple[Decision, Decision | None]:
     if not (reason or "").strip():
         raise Invalid({"reason": _("Give the reason.")})
@@ -411,9 +411,7 @@ def _tolerance_outcome(
         return decision, related
 
 
-def decision_exempt(
-    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
-) -> Decision:
+def decision_exempt(*, decision_id: int, actor: User, version: int, reason: str, basis: str = "") -> Decision:
     """免责: the fault is tolerated. An accountability it concerns that is not yet decided ends without one."""
     with transaction.atomic():
         decision, related = _tolerance_outcome(
@@ -425,9 +423,7 @@ def decision_exempt(
     return decision
 
 
-def decision_mitigate(
-    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
-) -> Decision:
+def decision_mitigate(*, decision_id: int, actor: User, version: int, reason: str, basis: str = "") -> Decision:
     """从轻减轻: accountability is lighter; the accountability it concerns carries on with the finding noted."""
     decision, _related = _tolerance_outcome(
         "mitigate", DecisionEventKind.MITIGATE, decision_id=decision_id, actor=actor, version=version, reason=reason,
@@ -436,9 +432,7 @@ def decision_mitigate(
     return decision
 
 
-def decision_refuse(
-    *, decision_id: int, actor: AbstractBaseUser, version: int, reason: str, basis: str = ""
-) -> Decision:
+def decision_refuse(*, decision_id: int, actor: User, version: int, reason: str, basis: str = "") -> Decision:
     """不予容错: the accountability it concerns resumes; without one, accountability is opened about the subject."""
     with transaction.atomic():
         decision, related = _tolerance_outcome(
@@ -474,9 +468,7 @@ def decision_refuse(
     return decision
 
 
-def decision_follow_up(
-    *, decision_id: int, actor: AbstractBaseUser, version: int, follow_up: str, note: str
-) -> Decision:
+def decision_follow_up(*, decision_id: int, actor: User, version: int, follow_up: str, note: str) -> Decision:
     """What followed an exemption or mitigation: 免责通报, 澄清正名, 回访教育."""
     errors: dict[str, list[str] | str] = {}
     if follow_up not in FollowUp.values:
@@ -501,7 +493,7 @@ def decision_follow_up(
 # --- correction ---------------------------------------------------------------------------------------------------
 
 
-def decision_complete(*, decision_id: int, actor: AbstractBaseUser, version: int, note: str = "") -> Decision:
+def decision_complete(*, decision_id: int, actor: User, version: int, note: str = "") -> Decision:
     """纠错完成, once the correction's rectification ticket is closed (销号)."""
     with transaction.atomic():
         decision = _lock_for(decision_id, actor, "complete", version)
@@ -528,7 +520,7 @@ def decision_complete(*, decision_id: int, actor: AbstractBaseUser, version: int
 
 
 def decision_amend(
-    *, decision_id: int, actor: AbstractBaseUser, version: int, event_id: int, reason: str, changes: dict[str, str]
+    *, decision_id: int, actor: User, version: int, event_id: int, reason: str, changes: dict[str, str]
 ) -> DecisionEvent:
     """更正: a recorded event is never changed; a new event supersedes it, saying what is corrected and why."""
     errors: dict[str, list[str] | str] = {}

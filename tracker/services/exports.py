@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(hours=1)
 
 
-def export_request(*, user: AbstractBaseUser, params: dict[str, list[str]], language: str) -> Export:
+def export_request(*, user: User, params: dict[str, list[str]], language: str) -> Export:
     """Record the request; the caller enqueues the worker's task after commit (`export_ledger.delay_on_commit`)."""
     return Export.objects.create(user=user, kind=Export.Kind.LEDGER, params=params, language=language)
 

@@ -9,7 +9,7 @@ from functools import reduce
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from tracker.sheets import DATE_FORMAT, HEADER_FILL, HEADER_FONT, REQUIRED_FONT,
 from workflows.models import RectificationClass, Severity
 
 
-def findings_template(*, actor: AbstractBaseUser, language: str, dest: IO[bytes]) -> None:
+def findings_template(*, actor: User, language: str, dest: IO[bytes]) -> None:
     """The findings template in `language` ("zh-hans" or "en"): a sheet to fill in, a sheet explaining each column
     and the values it takes, and a sheet of the appraisals, indicators and units the actor may name."""
     from openpyxl import Workbook

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils.functional import Promise
@@ -249,7 +249,7 @@ class _Units:
     else the parent's name followed by the unit's (云溪县教育局). The units the actor oversees are tried first, so a
     department name repeated in every county names the one in the actor's county; a name still shared is refused."""
 
-    def __init__(self, actor: AbstractBaseUser) -> None:
+    def __init__(self, actor: User) -> None:
         units = list(Unit.objects.select_related("parent").only("name", "short_names", "path", "parent__name"))
         paths = [path for _id, path, role in memberships_of(actor) if role in OVERSIGHT_ROLES]
         self.in_charge = {u.pk for u in units if any(u.path.startswith(p) for p in paths)}
@@ -298,7 +298,7 @@ def _indicators_of(appraisal_ids: Iterable[int]) -> dict[int, dict[str, Indicato
     return by_appraisal
 
 
-def findings_import(*, actor: AbstractBaseUser, file: IO[bytes], appraisal: Appraisal | None = None) -> ImportResult:
+def findings_import(*, actor: User, file: IO[bytes], appraisal: Appraisal | None = None) -> ImportResult:
     """Check the whole spreadsheet and import its findings in one transaction, or refuse it with every problem.
 
     `appraisal`, when given, is the appraisal of every row (the appraisal column is then not read).
