@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhenggai_bench"
 DEFAULT_TICKETS = 1_000_000
 DEFAULT_SECONDS = 15.0
-SECTIONS = ["transitions", "api", "pages", "sweep", "spreadsheets", "decisions"]
+SECTIONS = ["transitions", "api", "pages", "dashboard", "sweep", "spreadsheets", "decisions"]
 LABEL_WIDTH = 58
 
 

@@ -284,6 +284,8 @@ NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600, minimum=1)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 10, minimum=1)
 NOTIFY_SMS_BACKEND = env_str("NOTIFY_SMS_BACKEND", "notifications.channels.sms.LoggingSmsBackend")
+# The cockpit's figures (tracker.dashboard): the sweep recomputes them when they are older than this.
+DASHBOARD_FIGURES_SECONDS = env_int("DASHBOARD_FIGURES_SECONDS", 300, minimum=10)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if CELERY_TASK_ALWAYS_EAGER:
     # In process, every task would log its success at INFO: keep the demo server's console for what matters.

@@ -56,6 +56,10 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.EXTENSION_DECIDED: Kind.EXTENSION_DECIDED,
     EventKind.PAUSE_REQUESTED: Kind.PAUSE_REQUESTED,
     EventKind.PAUSE_DECIDED: Kind.PAUSE_DECIDED,
+    # A listing by the ladder (no actor) is announced by the clock's own LIST message; one by a supervisor here.
+    EventKind.LISTED: Kind.LISTED_BY_SUPERVISOR,
+    EventKind.CHASED: Kind.CHASED,
+    EventKind.REVIEW_REQUESTED: Kind.REVIEW_REQUESTED,
 }
 
 
@@ -165,8 +169,10 @@ class Planner:
     def event(self, event: TicketEvent, ticket: Ticket) -> list[Notification]:
         """Whoever must act next after the change the event records."""
         kind = EVENT_KINDS.get(event.kind)
-        if kind is None:
+        if kind is None or kind == Kind.LISTED_BY_SUPERVISOR and event.actor_id is None:
             return []
+        if kind == Kind.CHASED and not event.data.get("announce"):
+            return []  # one chase covers several tickets; its first event carries the message
         self.directory.remember_unit(ticket.lead_unit)
         unit_id = ticket.lead_unit_id
         if event.kind == EventKind.REASSIGN:
@@ -176,8 +182,10 @@ class Planner:
         d = self.directory
         if kind == Kind.ASSIGNED:
             found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]
-        elif kind == Kind.AWAITING_VERIFICATION:
+        elif kind in (Kind.AWAITING_VERIFICATION, Kind.REVIEW_REQUESTED):
             found = [d.nearest(unit_id, Role.ASSESSOR)]
+        elif kind in (Kind.LISTED_BY_SUPERVISOR, Kind.CHASED):
+            found = [d.first_of(unit_id, Role.HEAD, Role.OFFICER), d.members(unit_id, Role.OFFICER)]
         elif kind in (Kind.AWAITING_CLOSE, Kind.EXTENSION_REQUESTED, Kind.PAUSE_REQUESTED):
             found = [d.nearest(unit_id, Role.SUPERVISOR)]
         elif kind in (Kind.REJECTED, Kind.REOPENED):

@@ -103,6 +103,7 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         "deadline": ticket.stage_deadline.isoformat() if ticket.stage_deadline else "—",
         "due": str(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
         "requested": str(data.get("requested_deadline", "")),
+        "count": len(data.get("tickets") or []) or 1,
     }
     subjects: dict[str, str] = {
         Kind.ASSIGNED: _("New ticket for %(unit)s: %(number)s"),
@@ -118,6 +119,9 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         ),
         Kind.PAUSE_REQUESTED: _("Pause of the clock requested: %(number)s of %(unit)s"),
         Kind.PAUSE_DECIDED: (_("Clock paused: %(number)s") if data.get("approved") else _("Pause refused: %(number)s")),
+        Kind.LISTED_BY_SUPERVISOR: _("Listed for supervision (挂牌督办): %(number)s of %(unit)s"),
+        Kind.CHASED: _("Chase (催办) from the supervision office: %(unit)s, %(count)s overdue tickets"),
+        Kind.REVIEW_REQUESTED: _("Public dissatisfied, review (复核): %(number)s of %(unit)s"),
     }
     subject = subjects[kind] % values
     lines = []
@@ -125,6 +129,15 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         lines.append(_("Stage deadline: %(deadline)s.") % values)
     if data.get("reason"):
         lines.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    if data.get("message"):
+        lines.append(_("Message: %(message)s") % {"message": data["message"]})
+    if kind == Kind.CHASED and data.get("numbers"):
+        lines.append(_("Tickets: %(numbers)s") % {"numbers": "、".join(data["numbers"])})
+    if kind == Kind.REVIEW_REQUESTED:
+        lines.append(
+            _("%(dissatisfied)s of %(total)s public ratings are dissatisfied: keep the verdict or reopen.")
+            % {"dissatisfied": data.get("dissatisfied", 0), "total": data.get("ratings", 0)}
+        )
     return Text(subject, _body(ticket, lines), ticket_link(ticket.pk))
 
 

@@ -39,6 +39,10 @@ class Kind(models.TextChoices):
     EXTENSION_DECIDED = "extension_decided", _("Extension decided")
     PAUSE_REQUESTED = "pause_requested", _("Pause awaiting decision")
     PAUSE_DECIDED = "pause_decided", _("Pause decided")
+    # A supervisor's own actions from the cockpit, and the public's dissatisfaction.
+    LISTED_BY_SUPERVISOR = "listed_by_supervisor", _("Listed for supervision by a supervisor (挂牌督办)")
+    CHASED = "chased", _("Chase from a supervisor (催办)")
+    REVIEW_REQUESTED = "review_requested", _("Public dissatisfaction: review (复核)")
     # Supervisors' daily summary.
     DIGEST = "digest", _("Daily digest")
     # The clock of a decision's step (statement, investigation, deliberation, enforcement).

@@ -44,6 +44,7 @@ from notifications.derive import EVENT_KINDS, ClockPlan, Planner
 from notifications.digest import digest_rows
 from notifications.directory import Directory
 from notifications.models import Cursor, Notification
+from tracker.dashboard import figures_refresh
 from tracker.models import ProgressReport, Ticket, TicketEvent
 from tracker.schedule import ticket_schedule, tickets_reschedule
 from tracker.services import tickets_mark_listed
@@ -94,6 +95,7 @@ def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None
         report.rows += decision_rows
         report.digests = sweep_digest(planner)
         report.deliveries = sweep_deliveries(now, until=until)
+    figures_refresh(now=now)
     return report
 
 

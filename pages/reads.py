@@ -62,11 +62,13 @@ def roles_of(user: AbstractBaseUser) -> set[str]:
 
 
 def home_of(user: AbstractBaseUser) -> str:
-    """Where `/` sends a person: the unit workspace for officers and heads, the ledger for assessors and
-    supervisors (the dashboard has its own issue)."""
+    """Where `/` sends a person: the unit workspace for officers and heads, the cockpit for supervisors, the ledger
+    for assessors."""
     roles = roles_of(user)
     if roles & set(UNIT_ROLES) and not roles & set(OVERSIGHT_ROLES):
         return "workspace"
+    if Role.SUPERVISOR in roles:
+        return "dashboard"
     return "ledger"
 
 

@@ -1,12 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pages.views import auth, decisions, findings, inbox, ledger, tickets, workspace
+from pages.views import auth, dashboard, decisions, findings, inbox, ledger, public, tickets, workspace
 
 urlpatterns = [
     path("", auth.home, name="home"),
-    # The cockpit (驾驶舱) comes with its own issue; until then messages that link to it land on the home page.
-    path("", auth.home, name="dashboard"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/list/", dashboard.dashboard_list, name="dashboard-list"),
+    path("dashboard/chase/", dashboard.dashboard_chase, name="dashboard-chase"),
+    path("dashboard/review/<int:ticket_id>/", dashboard.dashboard_review, name="dashboard-review"),
+    path("public/", public.register, name="public"),
+    path("public/<int:ticket_id>/", public.notice, name="public-notice"),
+    path("public/<int:ticket_id>/feedback/", public.feedback, name="public-feedback"),
+    path("public/<int:ticket_id>/files/<int:evidence_id>/", public.evidence_file, name="public-evidence"),
     path("accounts/login/", auth.SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ledger/", ledger.ledger, name="ledger"),

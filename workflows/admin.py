@@ -21,6 +21,7 @@ class PolicyAdmin(admin.ModelAdmin):
         "listed_after_days",
         "reporting_cycle_days",
         "satisfaction_bar",
+        "review_dissatisfied_share",
     ]
 
 

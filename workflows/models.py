@@ -102,6 +102,17 @@ class Policy(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("Share of satisfied and basically satisfied feedback needed to verify, 0 to 1."),
     )
+    review_dissatisfied_share = models.DecimalField(
+        _("review when dissatisfied above"),
+        max_digits=3,
+        decimal_places=2,
+        default=0.30,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_(
+            "When the share of dissatisfied public feedback on a published ticket rises above this (0 to 1), the "
+            "ticket goes back to its assessor for review (复核)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("deadline policy")

@@ -15,7 +15,7 @@ PASSWORD = "pw-for-tests-1"
 
 @pytest.mark.parametrize(
     ("username", "home"),
-    [("officer_a", "/workspace/"), ("head_a", "/workspace/"), ("assessor", "/ledger/"), ("supervisor", "/ledger/")],
+    [("officer_a", "/workspace/"), ("head_a", "/workspace/"), ("assessor", "/ledger/"), ("supervisor", "/dashboard/")],
 )
 def test_signing_in_sends_each_role_to_its_home(world, username, home):
     client = Client()

@@ -241,6 +241,8 @@ class Ticket(RectificationMachine):
     next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
     listed = models.BooleanField(_("listed supervision (挂牌督办)"), default=False)
+    # Set when public dissatisfaction passes the policy's threshold; cleared when the assessor decides (复核).
+    review_pending = models.BooleanField(_("public review pending (复核)"), default=False, db_default=False)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopens"), default=0)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -264,6 +266,9 @@ class Ticket(RectificationMachine):
             models.Index(fields=["assigned_on"], name="ticket_assigned_on"),
             # The open-ticket deadline scan (overdue lists, stats).
             models.Index(fields=["stage_deadline"], name="ticket_open_deadline", condition=Q(state__in=OPEN_STATES)),
+            # The cockpit's and the public register's listed tickets, and the cockpit's tickets awaiting review.
+            models.Index(fields=["lead_unit"], name="ticket_listed", condition=Q(listed=True)),
+            models.Index(fields=["lead_unit"], name="ticket_review_pending", condition=Q(review_pending=True)),
             # notifications sweep: claims tickets whose next_action_at has come.
             models.Index(
                 fields=["next_action_at"],
@@ -345,6 +350,12 @@ class Evidence(models.Model):
     name = models.CharField(_("original name"), max_length=255)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    public = models.BooleanField(
+        _("publish on the public register"),
+        default=False,
+        db_default=False,
+        help_text=_("The unit chose to show this file with its public explanation."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -490,6 +501,9 @@ class EventKind(models.TextChoices):
     RESUMED = "resumed", _("Clock resumed")
     FEEDBACK = "feedback", _("Public feedback")
     LISTED = "listed", _("Listed supervision (挂牌督办)")
+    CHASED = "chased", _("Chased by a supervisor (催办)")
+    REVIEW_REQUESTED = "review_requested", _("Public dissatisfaction: review requested (复核)")
+    REVIEW_KEPT = "review_kept", _("Review: verdict kept")
 
 
 class TicketEvent(models.Model):
@@ -590,3 +604,8 @@ from tracker.models.decisions import DecisionEvent as DecisionEvent  # noqa: E40
 from tracker.models.decisions import DecisionEventKind as DecisionEventKind  # noqa: E402
 from tracker.models.decisions import Measure as Measure  # noqa: E402
 from tracker.models.decisions import SubjectKind as SubjectKind  # noqa: E402
+
+# The cockpit's precomputed figures (tracker.dashboard), in a module of their own.
+from tracker.models.figures import FiguresRun as FiguresRun  # noqa: E402
+from tracker.models.figures import UnitDay as UnitDay  # noqa: E402
+from tracker.models.figures import UnitMonth as UnitMonth  # noqa: E402

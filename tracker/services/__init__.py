@@ -15,6 +15,7 @@ from tracker.services.decision_opening import accountability_open, correction_is
 from tracker.services.decisions import DECISION_SERVICES, decision_amend
 from tracker.services.escalation import tickets_mark_listed
 from tracker.services.setup import finding_create, membership_add, unit_create
+from tracker.services.supervision import ticket_list, ticket_review_decide, unit_chase
 from tracker.services.tickets import (
     TRANSITION_SERVICES,
     notice_ends_on,
@@ -54,9 +55,12 @@ __all__ = [
     "ticket_explain",
     "ticket_reassign",
     "ticket_reject",
+    "ticket_list",
     "ticket_reopen",
+    "ticket_review_decide",
     "ticket_verify",
     "ticket_withdraw",
     "tickets_mark_listed",
+    "unit_chase",
     "unit_create",
 ]

@@ -39,6 +39,7 @@ from tracker.services._core import (
     record,
     require_role,
 )
+from tracker.services.supervision import review_if_dissatisfied
 from workflows import calendar, clocks
 from workflows.machine import OPEN_STATES, PUBLISHED_STATES, Role, TicketState
 
@@ -62,7 +63,11 @@ def check_evidence_file(upload: UploadedFile) -> str | None:
 
 
 def _store_evidence(
-    ticket: Ticket, actor: User, files: list[UploadedFile], report: ProgressReport | None
+    ticket: Ticket,
+    actor: User,
+    files: list[UploadedFile],
+    report: ProgressReport | None,
+    public: bool = False,
 ) -> list[Evidence]:
     stored = []
     for upload in files:
@@ -77,6 +82,7 @@ def _store_evidence(
             size=upload.size or 0,
             sha256=digest.hexdigest(),
             uploaded_by=actor,
+            public=public,
         )
         evidence.file.save(evidence.name, upload, save=False)
         evidence.save()
@@ -139,9 +145,14 @@ def progress_report(
 
 
 def evidence_add(
-    *, ticket_id: int, actor: User, files: Iterable[UploadedFile], version: int | None = None
+    *,
+    ticket_id: int,
+    actor: User,
+    files: Iterable[UploadedFile],
+    version: int | None = None,
+    public: bool = False,
 ) -> list[Evidence]:
-    """佐证材料 added outside a progress report."""
+    """佐证材料 added outside a progress report; `public`: the unit publishes the files with its explanation."""
     files = list(files)
     with transaction.atomic():
         t = lock_ticket(actor, ticket_id)
@@ -151,7 +162,7 @@ def evidence_add(
         if not files:
             raise Invalid({"files": _("Attach at least one file.")})
         _validate_files(files)
-        evidence = _store_evidence(t, actor, files, None)
+        evidence = _store_evidence(t, actor, files, None, public)
         record(t, kind=EventKind.EVIDENCE, actor=actor, data={"evidence": [e.pk for e in evidence]})
     return evidence
 
@@ -343,7 +354,7 @@ def feedback_give(*, ticket_id: int, rating: str, comment: str = "", client: str
     if errors:
         raise Invalid(errors)
     with transaction.atomic():
-        t = Ticket.objects.filter(pk=ticket_id, state__in=PUBLISHED_STATES).first()
+        t = Ticket.objects.select_related("finding").filter(pk=ticket_id, state__in=PUBLISHED_STATES).first()
         if t is None:
             raise NotFound(_("No published explanation has this number."))
         feedback = Feedback.objects.create(ticket=t, rating=rating, comment=(comment or "").strip(), client=client[:64])
@@ -354,4 +365,6 @@ def feedback_give(*, ticket_id: int, rating: str, comment: str = "", client: str
             bump=False,
             data={"feedback": feedback.pk, "rating": rating},
         )
+        if rating == Rating.DISSATISFIED:
+            review_if_dissatisfied(t)
     return feedback
