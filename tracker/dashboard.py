@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -224,7 +225,7 @@ def month_rows(today: dt.date) -> list[UnitMonth]:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
-def units_in_view(user: AbstractBaseUser) -> list[int]:
+def units_in_view(user: User) -> list[int]:
     """The units whose figures the user may see on the cockpit: those they oversee (all, for an admin)."""
     if is_admin(user):
         return list(Unit.objects.order_by("pk").values_list("pk", flat=True))
@@ -280,7 +281,7 @@ class Stocks:
     listed: int = 0
 
 
-def _flows(row: dict[str, Any]) -> Flows:
+def _flows(row: Mapping[str, Any]) -> Flows:
     return Flows(**{name: row.get(name) or 0 for name in FLOWS})
 
 

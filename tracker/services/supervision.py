@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -78,7 +79,7 @@ def unit_chase(*, unit_id: int, actor: User, message: str) -> list[int]:
         tickets.sort(key=lambda t: overdue.index(t.pk))
         numbers = [t.number for t in tickets]
         for i, t in enumerate(tickets):
-            data = {"message": message}
+            data: dict[str, Any] = {"message": message}
             if i == 0:
                 data |= {"announce": True, "tickets": [x.pk for x in tickets], "numbers": numbers}
             record(t, kind=EventKind.CHASED, actor=actor, from_state=t.state, bump=False, data=data)
