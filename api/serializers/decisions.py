@@ -182,6 +182,24 @@ class DecisionOpenInput(serializers.Serializer):
     )
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
 
+    # The fields that only one kind of procedure reads: sent with another kind, they would be dropped unread.
+    ONLY_FOR = {
+        "related": DecisionKind.FAULT_TOLERANCE,
+        "opinion": DecisionKind.CORRECTION,
+        "indicator": DecisionKind.CORRECTION,
+        "due_on": DecisionKind.CORRECTION,
+    }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = {
+            name: [_("Only a %(kind)s takes this field.") % {"kind": DecisionKind(kind).label}]
+            for name, kind in self.ONLY_FOR.items()
+            if attrs.get(name) not in (None, "") and attrs["kind"] != kind
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
 
 class DecisionTransitionInput(serializers.Serializer):
     name = ""
