@@ -181,28 +181,36 @@ class TransitionNameInput(serializers.Serializer):
     transition = serializers.ChoiceField(choices=sorted(TRANSITIONS))
 
 
-def _field_type(field: serializers.Field) -> str:
-    if isinstance(field, serializers.DateField):
-        return "date"
-    if isinstance(field, serializers.IntegerField):
-        return "integer"
-    if isinstance(field, serializers.BooleanField):
-        return "boolean"
-    if isinstance(field, serializers.PrimaryKeyRelatedField):
-        return "unit"
-    if isinstance(field, serializers.ListField):
-        return "list"
-    return "string"
+# How a transition's input fields are described to a client (and to the pages' forms), kind by kind: the first
+# match names the type; anything else is a string.
+FIELD_TYPES: tuple[tuple[type[serializers.Field], str], ...] = (
+    (serializers.DateField, "date"),
+    (serializers.IntegerField, "integer"),
+    (serializers.BooleanField, "boolean"),
+    (serializers.PrimaryKeyRelatedField, "unit"),
+    (serializers.ListField, "list"),
+)
+
+
+def _type_name(field: serializers.Field, types: tuple[tuple[type[serializers.Field], str], ...]) -> str:
+    return next((name for kind, name in types if isinstance(field, kind)), "string")
+
+
+def describe_fields(
+    serializer_class: type[serializers.Serializer], types: tuple[tuple[type[serializers.Field], str], ...]
+) -> tuple[tuple[str, str, bool, Any], ...]:
+    """(name, type, required, label) of each field a client sends with a transition, besides `transition` and
+    `version`; `types` names the field kinds (FIELD_TYPES for a ticket's)."""
+    return tuple(
+        (key, _type_name(field, types), field.required, field.label or key)
+        for key, field in serializer_class().fields.items()
+        if key not in ("transition", "version")
+    )
 
 
 @functools.cache
 def _transition_field_specs(name: str) -> tuple[tuple[str, str, bool, Any], ...]:
-    fields = TRANSITION_INPUTS[name]().fields
-    return tuple(
-        (key, _field_type(field), field.required, field.label or key)
-        for key, field in fields.items()
-        if key not in ("transition", "version")
-    )
+    return describe_fields(TRANSITION_INPUTS[name], FIELD_TYPES)
 
 
 def transition_fields(name: str) -> list[dict[str, Any]]:

@@ -15,14 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.inputs import MAX_VERSION, REASON, TEXT, describe_fields
 from tracker.decision_selectors import decision_transitions_available
 from tracker.models import Decision, DecisionEvent, Indicator, Measure, SubjectKind, Unit
 from tracker.models.decisions import FollowUp
 from workflows.decisions import DECISION_TRANSITIONS, AppealOutcome, DecisionKind, DecisionState
 
-TEXT = 10_000
-REASON = 2_000
-MAX_VERSION = 2**31 - 1
 MAX_ID = 2**63 - 1
 
 
@@ -340,26 +338,18 @@ class DecisionTransitionNameInput(serializers.Serializer):
     transition = serializers.ChoiceField(choices=sorted(DECISION_TRANSITIONS))
 
 
-def _field_type(field: serializers.Field) -> str:
-    if isinstance(field, serializers.DateField):
-        return "date"
-    if isinstance(field, serializers.IntegerField):
-        return "integer"
-    if isinstance(field, serializers.ListField):
-        return "list"
-    if isinstance(field, serializers.ChoiceField):
-        return "choice"
-    return "string"
+# A decision step's fields named as a ticket's are, with a choice (a measure, a verdict) named as such.
+DECISION_FIELD_TYPES = (
+    (serializers.DateField, "date"),
+    (serializers.IntegerField, "integer"),
+    (serializers.ListField, "list"),
+    (serializers.ChoiceField, "choice"),
+)
 
 
 @functools.cache
 def _field_specs(name: str) -> tuple[tuple[str, str, bool, Any], ...]:
-    fields = DECISION_TRANSITION_INPUTS[name]().fields
-    return tuple(
-        (key, _field_type(field), field.required, field.label or key)
-        for key, field in fields.items()
-        if key not in ("transition", "version")
-    )
+    return describe_fields(DECISION_TRANSITION_INPUTS[name], DECISION_FIELD_TYPES)
 
 
 def transition_fields(name: str) -> list[dict[str, Any]]:
