@@ -240,7 +240,7 @@ def test_the_ledger_and_a_ticket_cost_a_fixed_number_of_queries(world, django_as
         ticket = world.ticket(co_units=[world.dept_b, world.county_dept])
         services.ticket_accept(
             ticket_id=ticket.pk,
-            actor=world.officer_a,
+            actor=world.head_a,
             version=1,
             **plan_kwargs(ticket),
             milestones=[("排查", ticket.due_on), ("整改", ticket.due_on)],

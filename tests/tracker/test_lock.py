@@ -22,7 +22,7 @@ def test_a_ticket_that_does_not_exist_or_is_not_visible_is_not_found(world):
 def test_accept_reads_the_ticket_once_and_updates_only_the_columns_of_its_action(world):
     ticket = world.ticket()
     with CaptureQueriesContext(connection) as queries:
-        services.ticket_accept(ticket_id=ticket.pk, actor=world.officer_a, version=1, **plan_kwargs(ticket))
+        services.ticket_accept(ticket_id=ticket.pk, actor=world.head_a, version=1, **plan_kwargs(ticket))
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "tracker_ticket"' in q["sql"]]
     assert len(reads) == 1, reads
     (update,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
