@@ -334,6 +334,31 @@ class ResumeInput(VersionMixin):
     pass
 
 
+class SupervisionInput(VersionMixin):
+    """A supervisor's step on a ticket: listing it (挂牌督办), or what follows a listing: a summons talk (约谈) or a
+    circulated notice (通报)."""
+
+    action = serializers.ChoiceField(
+        choices=[
+            ("listed", _("List for supervision (挂牌督办)")),
+            ("summoned", _("Summons talk (约谈)")),
+            ("circulated", _("Circulated notice (通报)")),
+        ]
+    )
+    note = serializers.CharField(
+        max_length=TEXT, help_text=_("Why the ticket is listed; what the talk agreed; the notice's text or number.")
+    )
+    held_on = EnteredDateField(required=False, allow_null=True, help_text=_("The day the summons talk was held."))
+
+
+class ReviewInput(VersionMixin):
+    """复核: keep the verdict, or send the ticket back with a reason (and a new deadline when it stands explained)."""
+
+    reopen = serializers.BooleanField()
+    reason = serializers.CharField(max_length=REASON, required=False, allow_blank=True, default="")
+    new_deadline = EnteredDateField(required=False, allow_null=True)
+
+
 class DecisionInput(serializers.Serializer):
     approve = serializers.BooleanField()
     reason = serializers.CharField(max_length=REASON, required=False, allow_blank=True, default="")

@@ -15,13 +15,15 @@
 \set seq :seq + 1
 BEGIN;
 SELECT t.*, u.name AS unit_name, u.path AS unit_path, f.severity AS finding_severity, i.code AS indicator_code,
-       c.username AS created_by_username, e.username AS explained_by_username
+       c.username AS created_by_username, e.username AS explained_by_username,
+       p.username AS plan_signed_by_username
   FROM tracker_ticket t
   JOIN tracker_unit u ON u.id = t.lead_unit_id
   JOIN tracker_finding f ON f.id = t.finding_id
   JOIN tracker_indicator i ON i.id = f.indicator_id
   JOIN auth_user c ON c.id = t.created_by_id
   LEFT JOIN auth_user e ON e.id = t.explained_by_id
+  LEFT JOIN auth_user p ON p.id = t.plan_signed_by_id
  WHERE t.id = :id
    FOR UPDATE OF t \gset ticket_
 SELECT m.user_id AS actor

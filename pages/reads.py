@@ -34,6 +34,7 @@ from tracker.models import (
     RequestState,
     Ticket,
     TicketEvent,
+    TicketStage,
     Unit,
     Verification,
 )
@@ -119,6 +120,25 @@ def clock_of(state: str, deadline: dt.date | None, paused_left: int | None, toda
     if today > deadline:
         return StageClock(deadline, None, calendar.workdays_between(deadline, today), None, owner_label)
     return StageClock(deadline, calendar.workdays_between(today, deadline), None, None, owner_label)
+
+
+@dataclass
+class StageRow:
+    stage: TicketStage
+    label: str
+    late_days: int | None  # working days past the deadline (for an open stage: so far); None when on time
+
+
+def stages_of(ticket: Ticket, today: dt.date) -> list[StageRow]:
+    """The ticket's stage record, first stage first, with how many working days each ran over its deadline."""
+    rows = []
+    for stage in TicketStage.objects.filter(ticket=ticket).select_related("unit").order_by("id"):
+        end = stage.ended_on or today
+        late = None
+        if stage.deadline is not None and end > stage.deadline:
+            late = calendar.workdays_between(stage.deadline, end)
+        rows.append(StageRow(stage, _state_label(stage.state), late))
+    return rows
 
 
 # --- the ledger ----------------------------------------------------------------------------------------------------
@@ -304,8 +324,11 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
     pauses = PauseRequest.objects.in_bulk(pause_ids) if pause_ids else {}
     feedback_ids = _ids((e for e in events if e.kind == EventKind.FEEDBACK), "feedback")
     feedback = Feedback.objects.in_bulk(feedback_ids) if feedback_ids else {}
-    unit_ids = _ids((e for e in events if e.kind == EventKind.REASSIGN), "from_unit") | _ids(
-        (e for e in events if e.kind == EventKind.REASSIGN), "to_unit"
+    unit_ids = (
+        _ids((e for e in events if e.kind == EventKind.REASSIGN), "from_unit")
+        | _ids((e for e in events if e.kind == EventKind.REASSIGN), "to_unit")
+        | _ids((e for e in events if e.kind == EventKind.RETURN_TICKET), "suggested_unit")
+        | _ids((e for e in events if e.kind == EventKind.PROGRESS), "co_unit")
     )
     units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name")) if unit_ids else {}
     # A verification row is written with each verify and reject event, in the same order.
@@ -313,7 +336,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
 
     # The ticket keeps only its latest explanation, so only the latest explain event can show its text.
     last_explain = max((e.pk for e in events if e.kind == EventKind.EXPLAIN), default=None)
-    last_accept = max((e.pk for e in events if e.kind == EventKind.ACCEPT), default=None)
+    plan_kinds = (EventKind.SUBMIT_PLAN, EventKind.SIGN_PLAN, EventKind.ACCEPT)
+    last_accept = max((e.pk for e in events if e.kind in plan_kinds), default=None)
     milestones = getattr(ticket, "milestone_list", None)
     if milestones is None:
         milestones = list(ticket.milestones.all()) if last_accept else []
@@ -333,7 +357,7 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
             add((_("Rectification deadline"), _date_text(data.get("due_on"))))
             if data.get("recurring"):
                 add((_("Recurring"), _("The same unit had a finding on this indicator before.")))
-        elif kind == EventKind.ACCEPT:
+        elif kind in plan_kinds:
             if event.pk == last_accept:  # the ticket keeps the plan of its latest signing
                 add((_("Measures"), ticket.measures))
                 add((_("Goal"), ticket.goal))
@@ -345,16 +369,32 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
             add((_("From"), units.get(data.get("from_unit"), "")))
             add((_("To"), units.get(data.get("to_unit"), "")))
             add((_("Reason"), data.get("reason", "")))
+        elif kind == EventKind.RETURN_TICKET:
+            add((_("Reason"), data.get("reason", "")))
+            add((_("The unit it belongs to"), units.get(data.get("suggested_unit"), "")))
+        elif kind in (EventKind.RETURN_PLAN, EventKind.INSIST):
+            add((_("Reason"), data.get("reason", "")))
+        elif kind == EventKind.APPROVE_PLAN:
+            add((_("Opinion"), data.get("comment", "")))
+        elif kind in (EventKind.SUMMONED, EventKind.CIRCULATED):
+            if data.get("held_on"):
+                add((_("Held on"), _date_text(data.get("held_on"))))
+            add((_("Record"), data.get("note", "")))
+        elif kind == EventKind.REPORT_MISSED:
+            add((_("Report due"), _date_text(data.get("due"))))
+            add((_("Reports missed so far"), str(data.get("missed", ""))))
         elif kind in (EventKind.REJECT, EventKind.REOPEN, EventKind.WITHDRAW):
             add((_("Reason"), data.get("reason", "")))
             if data.get("new_deadline"):
                 add((_("New deadline"), _date_text(data.get("new_deadline"))))
-        if kind in (EventKind.VERIFY, EventKind.REJECT):
+        if kind in (EventKind.VERIFY, EventKind.REJECT, EventKind.CONTINUE_RECTIFYING):
             verification = next(verdicts, None)
             if verification is not None:
                 add((_("Verdict"), verification.get_verdict_display()))
-                if verification.comment and kind == EventKind.VERIFY:
+                if verification.comment and kind != EventKind.REJECT:
                     add((_("Opinion"), verification.comment))
+                if verification.next_review_on:
+                    add((_("Next review"), date_format(verification.next_review_on)))
                 if verification.satisfaction_override:
                     add((_("Why verified below the bar"), verification.satisfaction_override))
         elif kind == EventKind.EXPLAIN:
@@ -363,6 +403,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
         elif kind == EventKind.PROGRESS:
             report = reports.get(data.get("report"))
             if report is not None:
+                if data.get("co_unit"):
+                    add((_("For the part of"), units.get(data["co_unit"], "")))
                 add((_("Progress"), f"{report.percent}% · {report.text}"))
                 if report.difficulties:
                     add((_("Difficulties"), report.difficulties))

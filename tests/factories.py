@@ -185,7 +185,13 @@ def _officer(ticket: Ticket):
 
 
 def _head(ticket: Ticket):
-    return User.objects.filter(memberships__unit=ticket.lead_unit, memberships__role=Role.HEAD).first()
+    """The head of the ticket's unit; a unit that has none (the world's county department) is given one when a
+    test first needs a plan signed there."""
+    head = User.objects.filter(memberships__unit=ticket.lead_unit, memberships__role=Role.HEAD).first()
+    if head is None:
+        head = UserFactory(username=f"head_of_{ticket.lead_unit.code.lower()}")
+        services.membership_add(user=head, unit=ticket.lead_unit, role=Role.HEAD)
+    return head
 
 
 def notice_over(ticket: Ticket) -> dt.datetime:

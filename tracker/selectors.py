@@ -24,6 +24,7 @@ from tracker.models import (
     PauseRequest,
     Ticket,
     TicketEvent,
+    TicketStage,
 )
 from tracker.permissions import (
     UNIT_ROLES,
@@ -68,7 +69,11 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 def transitions_available(user: User, ticket: Ticket) -> list[TransitionSpec]:
     """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
     held = roles_on(user, ticket)
-    return [spec for spec in transitions_from(ticket.state) if held & set(spec.roles)]
+    return [
+        spec
+        for spec in transitions_from(ticket.state)
+        if held & set(spec.roles) and spec.failed_guard(ticket) is None
+    ]
 
 
 def ticket_policy(ticket: Ticket) -> Policy:
@@ -113,6 +118,8 @@ LEDGER_FIELDS = (
     *("id", "number", "state", "version", "rectification_class", "responsible_person", "assigned_on", "due_on"),
     *("stage_started_on", "stage_deadline", "progress", "listed", "extension_count", "reopen_count"),
     *("published_on", "closed_on", "updated_at"),
+    *("plan_state", "return_pending", "return_count", "pause_count", "paused_workdays", "missed_reports"),
+    "next_review_on",
 )
 # What a page of the ledger reads of each ticket besides LEDGER_FIELDS: what its warning colour is computed from,
 # and its finding, indicator and lead unit.
@@ -162,7 +169,7 @@ def may_see(user: User, ticket: Ticket) -> bool:
 
 
 # What a ticket's page and its API representation read of the rows it names.
-TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by")
+TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by", "plan_signed_by")
 
 
 def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
@@ -192,6 +199,11 @@ def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
 
 def ticket_events(user: User, ticket_id: int) -> QuerySet[TicketEvent]:
     return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
+
+
+def ticket_stages(user: User, ticket_id: int) -> QuerySet[TicketStage]:
+    """The stages the ticket went through, first first, each with its deadline and when it ended."""
+    return ticket_get(user, ticket_id).stages.select_related("unit").order_by("id")
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
