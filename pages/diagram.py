@@ -70,7 +70,7 @@ def workflow_svg(current: str, available: Iterable[str] = ()) -> SafeString:
     """The diagram: the current state's box filled, the transitions in `available` drawn as the viewer's."""
     available = set(available)
     # Several transitions may share a path (the steps within the signing stage loop on `assigned`): one arrow, named
-    # by the transitions the viewer may fire on it, else by the first of them and an ellipsis.
+    # by the first the viewer may fire on it (else the first of all), with an ellipsis when there are more.
     by_path: dict[tuple[str, str], list[str]] = {}
     for spec in TRANSITIONS.values():
         for source in spec.sources:
@@ -79,9 +79,8 @@ def workflow_svg(current: str, available: Iterable[str] = ()) -> SafeString:
     for (source, target), names in by_path.items():
         d, (lx, ly) = PATHS[(source, target)]
         mine = [name for name in names if name in available and source == current]
-        shown = mine or names[:1]
-        label = " / ".join(short_label(str(TRANSITIONS[name].label)) for name in shown)
-        if not mine and len(names) > 1:
+        label = short_label(str(TRANSITIONS[(mine or names)[0]].label))
+        if len(names) > 1:
             label += " …"
         edges.append(("edge mine" if mine else "edge", d, lx, ly, label))
     nodes = []
