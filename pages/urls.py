@@ -29,6 +29,8 @@ urlpatterns = [
     ),
     path("evidence/<int:evidence_id>/", tickets.evidence_file, name="evidence"),
     path("findings/new/", findings.finding_new, name="finding-new"),
+    path("findings/import/", findings.findings_import, name="findings-import"),
+    path("findings/import/template/", findings.findings_import_template, name="findings-import-template"),
     path("workspace/", workspace.workspace, name="workspace"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:notification_id>/", inbox.inbox_open, name="inbox-open"),
