@@ -209,3 +209,10 @@ def test_the_page_reads_a_fixed_number_of_statements(world, as_user, ledger):
     with at(TODAY), CaptureQueriesContext(connection) as more:
         assert client.get("/scorecards/?period=year").status_code == 200
     assert len(more.captured_queries) == len(few.captured_queries) <= 30
+
+
+def test_the_xlsx_speaks_chinese_in_its_stage_headings(world, as_user, ledger):
+    with at(TODAY):
+        response = as_user("supervisor").get("/scorecards/xlsx/?period=month&value=2026-09")
+    headings = [c.value for c in load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0][3]]
+    assert "当前逾期: 签收" in headings and "超时完成: 销号" in headings
