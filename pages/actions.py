@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from tracker import services
 from tracker.errors import Invalid, NotFound, ServiceError, StaleVersion
-from tracker.models import ExtensionRequest, PauseRequest, Ticket
+from tracker.models import Appraisal, ExtensionRequest, PauseRequest, Ticket
+from tracker.services.imports import ImportRejected, ImportResult, Problem, findings_import
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Refusal:
 
     errors: dict[str | None, list[str]] = field(default_factory=dict)
     stale: bool = False
+    # A refused spreadsheet: every problem at its row and column.
+    problems: list[Problem] = field(default_factory=list)
 
 
 def attempt(write: Callable[[], Any]) -> Refusal | None:
@@ -85,6 +88,26 @@ def log_finding(*, actor: AbstractBaseUser, **data: Any) -> tuple[Ticket | None,
     created: list[Ticket] = []
     refusal = attempt(lambda: created.append(services.finding_create(actor=actor, **data)))
     return (created[0] if created else None), refusal
+
+
+def import_findings(
+    *, actor: AbstractBaseUser, file: Any, appraisal: Appraisal | None = None
+) -> tuple[ImportResult | None, Refusal | None]:
+    """Import a filled-in findings template (tracker.services.imports): all its findings with their tickets, or
+    nothing and every problem at its row and column."""
+    imported: list[ImportResult] = []
+    rejected: list[ImportRejected] = []
+
+    def write() -> None:
+        try:
+            imported.append(findings_import(actor=actor, file=file, appraisal=appraisal))
+        except ImportRejected as rejection:
+            rejected.append(rejection)
+
+    refusal = attempt(write)
+    if rejected:
+        return None, Refusal({None: [rejected[0].summary]}, problems=rejected[0].problems)
+    return (imported[0] if imported else None), refusal
 
 
 def decision_step(

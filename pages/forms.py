@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.inputs import REASON, TEXT, transition_fields
-from tracker.models import Indicator, Unit
+from tracker.models import Appraisal, Indicator, Unit
+from tracker.sheets import XLSX_CONTENT_TYPE
 from workflows.models import RectificationClass, Severity
 
 MILESTONE_ROWS = 3
@@ -222,3 +223,25 @@ class PreferenceForm(forms.Form):
         if data.get("sms") and not (data.get("phone") or "").strip():
             self.add_error("phone", _("Give a mobile number to receive SMS."))
         return data
+
+
+class FindingsImportForm(forms.Form):
+    """The upload of a filled-in findings template. What is in it is the import service's to judge, whole."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Filled-in template (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
+    )
+    appraisal = forms.ModelChoiceField(
+        label=gettext_lazy("Appraisal"),
+        queryset=Appraisal.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Each row names its appraisal"),
+        help_text=gettext_lazy(
+            "Choose one to import every row into it; the sheet's appraisal column is then not read."
+        ),
+    )
+
+    def __init__(self, *args: Any, appraisals: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appraisal"].queryset = appraisals

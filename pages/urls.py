@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pages.views import auth, dashboard, decisions, findings, inbox, ledger, public, tickets, workspace
+from pages.views import auth, dashboard, decisions, findings, inbox, ledger, public, scorecards, tickets, workspace
 
 urlpatterns = [
     path("", auth.home, name="home"),
@@ -29,6 +29,10 @@ urlpatterns = [
     ),
     path("evidence/<int:evidence_id>/", tickets.evidence_file, name="evidence"),
     path("findings/new/", findings.finding_new, name="finding-new"),
+    path("findings/import/", findings.findings_import, name="findings-import"),
+    path("findings/import/template/", findings.findings_import_template, name="findings-import-template"),
+    path("scorecards/", scorecards.scorecards_page, name="scorecards"),
+    path("scorecards/xlsx/", scorecards.scorecards_sheet, name="scorecards-xlsx"),
     path("workspace/", workspace.workspace, name="workspace"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:notification_id>/", inbox.inbox_open, name="inbox-open"),
