@@ -1,10 +1,10 @@
 -- ticket_accept at the SQL level, for pgbench (bench/transitions.py runs it).
 --
 -- The same statements tracker.services.tickets.ticket_accept sends, in the same order: lock the ticket (with its
--- unit, finding, indicator and people, which the response shows), read the signing head's memberships, count the
--- plan's milestones, end the signing stage in the stage record, move the ticket to rectifying with its signed plan,
--- new clock and bumped version, setting the columns the accept names (the UPDATE re-checks the state, as
--- django-fsm's ConcurrentTransitionMixin does), open the rectifying stage, and append the event. SQL cannot count
+-- unit, finding, indicator and people, which the response shows), read the signing head's memberships, end the
+-- signing stage in the stage record, move the ticket to rectifying with its signed plan, new clock and bumped
+-- version, setting the columns the accept names (the UPDATE re-checks the state, as django-fsm's
+-- ConcurrentTransitionMixin does), open the rectifying stage, and append the event. SQL cannot count
 -- working days, so next_action_at gets an instant of the same type near the one workflows.clocks.ladder would
 -- compute. pgbench runs it with -M simple, as Django sends its statements: the values are in the SQL text, and
 -- PostgreSQL parses and plans each statement.
@@ -36,7 +36,6 @@ SELECT m.unit_id, u.path, m.role
   JOIN tracker_unit u ON u.id = m.unit_id
  WHERE m.user_id = :actor
  ORDER BY m.id;
-SELECT count(*) FROM tracker_milestone WHERE ticket_id = :id;
 UPDATE tracker_ticketstage
    SET ended_on = (now() AT TIME ZONE 'Asia/Shanghai')::date
  WHERE ticket_id = :id AND ended_on IS NULL;

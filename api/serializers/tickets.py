@@ -181,8 +181,8 @@ class TicketDetailSerializer(serializers.ModelSerializer):
     def get_warning(self, ticket: Ticket) -> str | None:
         return selectors.ticket_warning(ticket, self.context.get("today"))
 
-    # A ticket read to be shown says whether it has co-units and milestones (selectors.ticket_get); one a service
-    # returns does not, and its lists are read.
+    # A ticket read to be shown says whether it has co-units (selectors.ticket_get); one a service returns does not,
+    # and the list is read. Every ticket counts its milestones (`milestones_total`).
     @extend_schema_field(UnitBriefSerializer(many=True))
     def get_co_units(self, ticket: Ticket) -> list[dict[str, Any]]:
         if not getattr(ticket, "has_co_units", True):
@@ -191,7 +191,7 @@ class TicketDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MilestoneSerializer(many=True))
     def get_milestones(self, ticket: Ticket) -> list[dict[str, Any]]:
-        if not getattr(ticket, "has_milestones", True):
+        if not ticket.milestones_total:
             return []
         return MilestoneSerializer(ticket.milestones.all(), many=True).data
 

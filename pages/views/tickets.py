@@ -62,7 +62,7 @@ def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
     except NotFound:
         raise Http404 from None
     ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
-    ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
+    ticket.milestone_list = list(ticket.milestones.all()) if ticket.milestones_total else []
     return ticket
 
 

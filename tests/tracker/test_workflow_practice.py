@@ -22,6 +22,7 @@ from tracker.models import (
     Verdict,
     Verification,
 )
+from tracker.warning_filter import with_warning
 from workflows import calendar, clocks
 from workflows.machine import TicketState
 from workflows.models import Policy, RectificationClass, Severity
@@ -64,7 +65,7 @@ def test_a_severe_findings_plan_is_signed_then_reviewed_and_may_be_sent_back(wor
     ticket = world.ticket(severity=Severity.SEVERE)
     with pytest.raises(InvalidTransition) as refused:
         services.ticket_accept(ticket_id=ticket.pk, actor=world.head_a, version=1, **plan_kwargs(ticket))
-    assert "review" in str(refused.value)
+    assert "审核" in str(refused.value)  # the service says why: the plan is reviewed
     signed = services.ticket_sign_plan(ticket_id=ticket.pk, actor=world.head_a, version=1, **plan_kwargs(ticket))
     assert (signed.state, signed.plan_state) == (TicketState.ASSIGNED, PlanState.AWAITING_REVIEW)
 
@@ -177,7 +178,7 @@ def test_a_pause_requested_after_the_deadline_is_refused_and_changes_nothing(wor
         before = snapshot(ticket)
         with pytest.raises(Conflict) as refused:
             services.pause_request(ticket_id=ticket.pk, actor=world.officer_a, reason="等待检测结果")
-    assert "before the deadline" in str(refused.value)
+    assert "届满前申请" in str(refused.value)  # before the deadline it stops
     assert snapshot(ticket) == before
     assert not PauseRequest.objects.filter(ticket=ticket).exists()
 
@@ -282,3 +283,26 @@ def test_a_summons_follows_a_listing_and_is_recorded_on_the_ticket(world):
         str(clocks.today()),
         world.supervisor,
     )
+
+
+# --- progress behind the milestones' schedule (序时进度) ------------------------------------------------------------
+
+
+def test_progress_behind_the_milestones_turns_the_warning_yellow_in_python_and_in_sql(world):
+    ticket = world.ticket()
+    first = calendar.add_workdays(clocks.today(), 2)
+    ticket = sign_for(world, ticket, milestones=[("完成排查", first), ("完成整改", ticket.due_on)])
+    assert ticket.milestones_total == 2
+    after_first = calendar.add_workdays(first, 1)
+    with at(after_first):
+        # By time alone the stage is barely begun (green); half its milestones have come, and nothing is done.
+        assert clocks.scheduled_progress(ticket.stage_started_on, ticket.stage_deadline, after_first) < 20
+        assert selectors.ticket_warning(selectors.ticket_get(world.head_a, ticket.pk)) == clocks.Warning.YELLOW
+        assert list(with_warning(Ticket.objects.all(), clocks.Warning.YELLOW).values_list("pk", flat=True)) == [
+            ticket.pk
+        ]
+        [row] = selectors.ledger_rows(Ticket.objects.filter(pk=ticket.pk))
+        assert selectors.row_warning(row) == clocks.Warning.YELLOW
+        services.progress_report(ticket_id=ticket.pk, actor=world.officer_a, text="排查完成", percent=40)
+        assert selectors.ticket_warning(selectors.ticket_get(world.head_a, ticket.pk)) == clocks.Warning.GREEN
+        assert not with_warning(Ticket.objects.all(), clocks.Warning.YELLOW).exists()

@@ -220,6 +220,9 @@ class Ticket(RectificationMachine):
     measures = models.TextField(_("measures (整改措施)"), blank=True)
     goal = models.TextField(_("goal (整改目标)"), blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # How many milestones the plan has: where it has any, they set the scheduled progress (序时进度) the warning
+    # colour compares progress with (workflows.clocks.milestone_progress).
+    milestones_total = models.PositiveSmallIntegerField(_("milestones"), default=0, db_default=0)
     plan_state = models.CharField(
         _("plan (方案)"), max_length=20, choices=PlanState, blank=True, default="", db_default=""
     )

@@ -112,7 +112,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 # --- the signing stage (签收): the plan, its signature and review, a return of a ticket that is not the unit's ----
 
-PLAN_FIELDS = ("measures", "goal", "responsible_person", "target_date", "contact_phone", "plan_state")
+PLAN_FIELDS = ("measures", "goal", "responsible_person", "target_date", "contact_phone", "plan_state", "milestones_total")
 
 
 def _take_plan(
@@ -158,9 +158,11 @@ def _take_plan(
 
 
 def _store_milestones(t: Ticket, milestones: list[tuple[str, dt.date]] | None) -> None:
+    """Replace the plan's milestones (None: keep them); the caller saves `milestones_total` with the plan."""
     if milestones is not None:
         Milestone.objects.filter(ticket=t).delete()
         Milestone.objects.bulk_create(Milestone(ticket=t, title=title.strip(), due_on=due) for title, due in milestones)
+        t.milestones_total = len(milestones)
 
 
 def _signed(t: Ticket, actor: User, today: dt.date, state: PlanState) -> tuple[str, ...]:
@@ -194,8 +196,8 @@ def ticket_submit_plan(
             contact_phone=contact_phone,
         )
         t.plan_state = PlanState.SUBMITTED
-        _finish(t, actor, "submit_plan", policy, today, {"target_date": str(t.target_date)}, PLAN_FIELDS, False)
         _store_milestones(t, kept)
+        _finish(t, actor, "submit_plan", policy, today, {"target_date": str(t.target_date)}, PLAN_FIELDS, False)
     return t
 
 
@@ -227,7 +229,7 @@ def ticket_accept(
         )
         fields = _signed(t, actor, today, PlanState.ADOPTED)
         _store_milestones(t, kept)
-        data = {"target_date": str(t.target_date), "milestones": Milestone.objects.filter(ticket=t).count()}
+        data = {"target_date": str(t.target_date), "milestones": t.milestones_total}
         _finish(t, actor, "accept", policy, today, data, fields)
     return t
 
