@@ -489,7 +489,10 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
         day = calendar.add_workdays(day, 1)
         with at(day):
             ticket = services.ticket_approve_plan(
-                ticket_id=ticket.pk, actor=assessor, version=ticket.version, comment="方案措施具体，时限合理，同意实施。"
+                ticket_id=ticket.pk,
+                actor=assessor,
+                version=ticket.version,
+                comment="方案措施具体，时限合理，同意实施。",
             )
     report_days = [d for d in (calendar.add_workdays(day, 10), calendar.add_workdays(day, 25)) if d < today]
     if plan.overdue:

@@ -71,9 +71,7 @@ def transitions_available(user: User, ticket: Ticket) -> list[TransitionSpec]:
     """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
     held = roles_on(user, ticket)
     return [
-        spec
-        for spec in transitions_from(ticket.state)
-        if held & set(spec.roles) and spec.failed_guard(ticket) is None
+        spec for spec in transitions_from(ticket.state) if held & set(spec.roles) and spec.failed_guard(ticket) is None
     ]
 
 

@@ -77,13 +77,9 @@ NO_REVIEW = Guard(
     False,
     _("This finding's plan is reviewed by the assessor: sign the plan for review instead."),
 )
-NEEDS_REVIEW = Guard(
-    "plan_needs_review", True, _("This finding's plan needs no review: sign for the ticket instead.")
-)
+NEEDS_REVIEW = Guard("plan_needs_review", True, _("This finding's plan needs no review: sign for the ticket instead."))
 AWAITING_REVIEW = Guard("plan_awaiting_review", True, _("No signed plan awaits review."))
-NOT_AWAITING_REVIEW = Guard(
-    "plan_awaiting_review", False, _("The signed plan awaits the assessor's review.")
-)
+NOT_AWAITING_REVIEW = Guard("plan_awaiting_review", False, _("The signed plan awaits the assessor's review."))
 RETURN_PENDING = Guard("has_return_pending", True, _("The unit has not returned this ticket."))
 LONG_TERM = Guard(
     "is_long_term", True, _("Only a long-term problem (长期坚持) can be kept in rectification with this verdict.")
@@ -160,7 +156,9 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
         state,
         source=S.ASSIGNED,
         target=S.ASSIGNED,
-        custom=_fires(Role.ASSESSOR, Role.SUPERVISOR, label=_("Uphold the assignment (坚持交办)"), guards=(RETURN_PENDING,)),
+        custom=_fires(
+            Role.ASSESSOR, Role.SUPERVISOR, label=_("Uphold the assignment (坚持交办)"), guards=(RETURN_PENDING,)
+        ),
     )
     def insist(self) -> None:
         """The assessor or supervisor keeps the ticket with the unit that returned it; its signing clock runs on."""

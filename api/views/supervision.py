@@ -1,4 +1,5 @@
-"""A supervisor's steps on one ticket (挂牌督办, 约谈, 通报) and the assessor's answer to public dissatisfaction (复核)."""
+"""A supervisor's steps on one ticket (挂牌督办, 约谈, 通报), and the assessor's answer to public dissatisfaction
+(复核)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,14 @@ def at(day: dt.date, hour: int = 10):
 
 def snapshot(ticket):
     t = Ticket.objects.get(pk=ticket.pk)
-    return (t.state, t.version, t.stage_deadline, t.plan_state, t.pause_count, TicketEvent.objects.filter(ticket=t).count())
+    return (
+        t.state,
+        t.version,
+        t.stage_deadline,
+        t.plan_state,
+        t.pause_count,
+        TicketEvent.objects.filter(ticket=t).count(),
+    )
 
 
 # --- plan review (方案审核) -------------------------------------------------------------------------------------
@@ -116,7 +123,9 @@ def test_a_unit_returns_a_ticket_and_the_supervisor_insists_with_the_clock_runni
     assert (returned.return_pending, returned.return_count) == (True, 1)
     with pytest.raises(InvalidTransition):  # the unit waits for the decision
         services.ticket_accept(ticket_id=ticket.pk, actor=world.head_a, version=returned.version, **plan_kwargs(ticket))
-    kept = services.ticket_insist(ticket_id=ticket.pk, actor=world.supervisor, version=returned.version, reason="属本单位")
+    kept = services.ticket_insist(
+        ticket_id=ticket.pk, actor=world.supervisor, version=returned.version, reason="属本单位"
+    )
     assert (kept.return_pending, kept.stage_deadline, kept.stage_started_on) == (
         False,
         ticket.stage_deadline,
@@ -211,10 +220,15 @@ def test_a_co_units_officer_reports_on_its_part_but_fires_none_of_the_lead_units
     ticket = Ticket.objects.get(pk=ticket.pk)
     for name, kwargs in (("explain", {"explanation": "已整改"}), ("withdraw", {"reason": "误登"})):
         with pytest.raises(Forbidden):
-            services.TRANSITION_SERVICES[name](ticket_id=ticket.pk, actor=world.officer_b, version=ticket.version, **kwargs)
+            services.TRANSITION_SERVICES[name](
+                ticket_id=ticket.pk, actor=world.officer_b, version=ticket.version, **kwargs
+            )
     with pytest.raises(Forbidden):
         services.extension_request(
-            ticket_id=ticket.pk, actor=world.officer_b, requested_deadline=ticket.due_on + dt.timedelta(days=9), reason="x"
+            ticket_id=ticket.pk,
+            actor=world.officer_b,
+            requested_deadline=ticket.due_on + dt.timedelta(days=9),
+            reason="x",
         )
     services.progress_report(ticket_id=ticket.pk, actor=world.officer_a, text="牵头单位汇总", percent=50)
     assert Ticket.objects.get(pk=ticket.pk).progress == 50

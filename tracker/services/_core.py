@@ -49,9 +49,7 @@ def policy_of(ticket: Ticket) -> Policy:
     return selectors.ticket_policy(ticket)
 
 
-def set_stage_clock(
-    ticket: Ticket, *, today: dt.date, policy: Policy, deadline: dt.date | None = None
-) -> None:
+def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy, deadline: dt.date | None = None) -> None:
     """Start the clock of the stage the ticket is now in: its deadline (the policy's for the stage, unless the
     caller sets one) and when it next needs a message."""
     ticket.stage_started_on = today

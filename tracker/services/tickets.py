@@ -112,7 +112,15 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 # --- the signing stage (签收): the plan, its signature and review, a return of a ticket that is not the unit's ----
 
-PLAN_FIELDS = ("measures", "goal", "responsible_person", "target_date", "contact_phone", "plan_state", "milestones_total")
+PLAN_FIELDS = (
+    "measures",
+    "goal",
+    "responsible_person",
+    "target_date",
+    "contact_phone",
+    "plan_state",
+    "milestones_total",
+)
 
 
 def _take_plan(
