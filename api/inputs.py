@@ -391,3 +391,50 @@ class FindingInput(serializers.Serializer):
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class LanguageField(serializers.ChoiceField):
+    """One of the languages the site writes in (settings.LANGUAGES); a refusal names them."""
+
+    default_error_messages = {
+        "invalid_choice": _('"{input}" is not a language messages are written in; choose one of: {languages}.')
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=settings.LANGUAGES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if str(data) not in self.choice_strings_to_values:
+            self.fail("invalid_choice", input=data, languages=", ".join(self.choice_strings_to_values))
+        return super().to_internal_value(data)
+
+
+class JSONBooleanField(serializers.BooleanField):
+    """true or false as JSON writes them, not "yes", 1 or "0" (DRF's BooleanField reads those too)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class JSONCharField(serializers.CharField):
+    """A JSON string, not a number DRF would turn into one."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PreferenceInput(serializers.Serializer):
+    """What the caller changes in how they are told; whatever is left out stays as it was. Every field is
+    optional, so each is held to its JSON type: nothing else in the body would refuse a wrong one."""
+
+    language = LanguageField(
+        required=False,
+        help_text=_("The language every message to you is written in (the inbox, email, SMS); zh-hans by default."),
+    )
+    email = JSONBooleanField(required=False, help_text=_("Also by email."))
+    sms = JSONBooleanField(required=False, help_text=_("Also by SMS (needs a mobile number)."))
+    phone = JSONCharField(max_length=30, required=False, allow_blank=True, help_text=_("Mobile number for SMS."))

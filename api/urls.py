@@ -9,6 +9,7 @@ from api.views import account, activity, decisions, public, reference, spreadshe
 v1 = [
     path("auth/token/", account.TokenCreate.as_view(), name="token"),
     path("me/", account.Me.as_view(), name="me"),
+    path("me/preferences/", account.MePreferences.as_view(), name="me-preferences"),
     path("findings/", tickets.FindingList.as_view(), name="finding-list"),
     path("findings/import/", spreadsheets.FindingsImport.as_view(), name="finding-import"),
     path("findings/import/template/", spreadsheets.FindingsImportTemplate.as_view(), name="finding-import-template"),

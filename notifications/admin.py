@@ -11,7 +11,7 @@ from notifications.models import Notification, NotificationPreference, UnitWebho
 
 @admin.register(UnitWebhook)
 class UnitWebhookAdmin(admin.ModelAdmin):
-    list_display = ["name", "unit", "flavour", "active", "created_at"]
+    list_display = ["name", "unit", "flavour", "language", "active", "created_at"]
     list_filter = ["flavour", "active"]
     search_fields = ["name", "unit__name", "url"]
     autocomplete_fields = ["unit"]
@@ -19,8 +19,8 @@ class UnitWebhookAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "email", "sms", "phone"]
-    list_filter = ["email", "sms"]
+    list_display = ["user", "email", "sms", "phone", "language"]
+    list_filter = ["email", "sms", "language"]
     search_fields = ["user__username", "user__first_name", "phone"]
     autocomplete_fields = ["user"]
 

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from notifications.derive import Planner
+from notifications import messages
+from notifications.derive import Planner, text_fields
 from notifications.directory import Audience, Directory
 from notifications.models import Kind, Notification
 from tracker.models import Decision
@@ -104,7 +105,7 @@ def _plan(planner: Planner, decision: Decision) -> tuple[list[Notification], dt.
     audiences = [_owners(directory, decision)]
     if kind == Kind.DECISION_CHASE:
         audiences.append(directory.nearest(decision.subject_unit_id, Role.SUPERVISOR))
-    subject, body = _text(decision, kind)
+    text = messages.in_each_language(lambda: _text(decision, kind))
     common = {
         "decision_id": decision.pk,
         "ticket_id": None,
@@ -112,9 +113,6 @@ def _plan(planner: Planner, decision: Decision) -> tuple[list[Notification], dt.
         "stage": decision.state,
         "deadline": decision.due_on,
         "step": 0,
-        "subject": subject[:300],
-        "body": body,
-        "link": _link(decision.pk),
     }
     rows: list[Notification] = []
     seen: set[int] = set()
@@ -123,8 +121,9 @@ def _plan(planner: Planner, decision: Decision) -> tuple[list[Notification], dt.
             if user_id in seen:
                 continue
             seen.add(user_id)
+            written = text_fields(text(directory.language(user_id)))
             for channel in directory.channels(user_id):
-                rows.append(planner.row(channel, common, recipient_id=user_id))
+                rows.append(planner.row(channel, {**common, **written}, recipient_id=user_id))
     return rows, moment
 
 
@@ -132,7 +131,7 @@ def _owners(directory: Directory, decision: Decision) -> Audience | None:
     owner = STEP_OWNER[decision.state]
     if owner == SUBJECT:
         if decision.subject_user_id:
-            return Audience(decision.subject_unit_id, SUBJECT, (decision.subject_user_id,))
+            return directory.person(decision.subject_unit_id, SUBJECT, decision.subject_user_id)
         return directory.first_of(decision.subject_unit_id, Role.HEAD, Role.OFFICER)
     return directory.nearest(decision.subject_unit_id, owner) or directory.nearest(
         decision.subject_unit_id, Role.DISCIPLINE if owner == Role.ORGANISATION else Role.ORGANISATION
@@ -154,12 +153,13 @@ def _link(decision_id: int) -> str:
     return _link_pattern().format(decision_id)[:300]
 
 
-def _text(decision: Decision, kind: str) -> tuple[str, str]:
+def _text(decision: Decision, kind: str) -> messages.Text:
+    """The message of a decision's step, in the active language (its kind and step by name, its deadline)."""
     values = {
         "kind": decision.get_kind_display(),
         "number": decision.pk,
         "step": decision.get_state_display(),
-        "deadline": decision.due_on,
+        "deadline": messages.day(decision.due_on),
         "subject": decision.subject_label,
     }
     if kind == Kind.DECISION_CHASE:
@@ -168,4 +168,4 @@ def _text(decision: Decision, kind: str) -> tuple[str, str]:
         subject = _("To do (待办): %(kind)s #%(number)s — %(step)s by %(deadline)s") % values
     else:
         subject = _("Reminder (提醒): %(kind)s #%(number)s — %(step)s due by %(deadline)s") % values
-    return subject, f"{values['subject']} · {decision.subject_unit.name}"
+    return messages.Text(subject, f"{values['subject']} · {decision.subject_unit.name}", _link(decision.pk))

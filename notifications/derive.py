@@ -22,6 +22,7 @@ the kind is configured urgent, NOTIFY_URGENT_KINDS). A unit's webhooks receive w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from notifications import messages, quiet
@@ -69,6 +70,11 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.SUMMONED: Kind.SUMMONED,
     EventKind.CIRCULATED: Kind.CIRCULATED,
 }
+
+
+def text_fields(text: messages.Text) -> dict[str, str]:
+    """A message's text as the columns of its row hold it."""
+    return {"subject": text.subject[:300], "body": text.body, "link": text.link[:300]}
 
 
 @dataclass
@@ -131,7 +137,7 @@ class Planner:
         return escalations or [r for r in due if r.step == LadderStep.REMIND][-1:]
 
     def _clock_rows(self, ticket: Ticket, kind: str, deadline: dt.date, offset: int) -> list[Notification]:
-        text = messages.clock_text(kind, ticket, deadline=deadline, offset=offset)
+        text = messages.in_each_language(lambda: messages.clock_text(kind, ticket, deadline=deadline, offset=offset))
         rows: list[Notification] = []
         for audience in self.clock_audiences(ticket, kind):
             rows += self.rows(
@@ -215,7 +221,7 @@ class Planner:
             found = [d.members(unit_id, Role.OFFICER), d.members(unit_id, Role.HEAD)]
         else:  # a decision on the unit's request
             found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]
-        text = messages.event_text(kind, ticket, event.data or {})
+        text = messages.in_each_language(lambda: messages.event_text(kind, ticket, event.data or {}))
         day = event.created_at.astimezone(SHANGHAI).date()
         rows: list[Notification] = []
         for audience in found:
@@ -242,30 +248,23 @@ class Planner:
         stage: str,
         deadline: dt.date,
         step: int,
-        text: messages.Text,
+        text: Callable[[str], messages.Text],
     ) -> list[Notification]:
-        """One row per person and chosen channel, and one per webhook of the unit.
+        """One row per person and chosen channel, and one per webhook of the unit, each in the language its reader
+        chose (`text` writes it, once per language).
 
         Supervisors read per-ticket messages in the inbox and get the rest in their daily digest."""
         digested = audience.role == Role.SUPERVISOR and not quiet.is_urgent(kind)
-        common = {
-            "ticket_id": ticket_id,
-            "kind": kind,
-            "stage": stage,
-            "deadline": deadline,
-            "step": step,
-            "subject": text.subject[:300],
-            "body": text.body,
-            "link": text.link[:300],
-        }
+        common = {"ticket_id": ticket_id, "kind": kind, "stage": stage, "deadline": deadline, "step": step}
         out = []
         for user_id in audience.user_ids:
+            written = text_fields(text(self.directory.language(user_id)))
             for channel in self.directory.channels(user_id):
                 if channel == Channel.INAPP or not digested:
-                    out.append(self.row(channel, common, recipient_id=user_id))
+                    out.append(self.row(channel, {**common, **written}, recipient_id=user_id))
         if not digested:
-            for webhook_id in self.directory.webhooks(audience.unit_id):
-                out.append(self.row(Channel.WEBHOOK, common, webhook_id=webhook_id))
+            for webhook_id, language in self.directory.webhooks(audience.unit_id):
+                out.append(self.row(Channel.WEBHOOK, {**common, **text_fields(text(language))}, webhook_id=webhook_id))
         return out
 
     def row(self, channel: str, common: dict, **addressee: int) -> Notification:

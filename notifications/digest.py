@@ -2,12 +2,15 @@
 
 It lists the open tickets of the supervisor's subtree that are overdue (red) or within the policy's yellow
 window of their stage deadline, grouped by unit, red first. It goes to the supervisor's own channels other than
-the inbox (which has the per-ticket messages already); a supervisor with nothing to report gets nothing.
+the inbox (which has the per-ticket messages already), in the supervisor's language; a supervisor with nothing to
+report gets nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+from django.utils import translation
 
 from notifications import messages
 from notifications.directory import Directory
@@ -69,7 +72,9 @@ def digest_rows(day: dt.date, now: dt.datetime, directory: Directory) -> list[No
         lines = [line for unit_path, line in flagged if unit_path.startswith(tuple(paths))]
         if not lines:
             continue
-        text = messages.digest_text(day, lines)
+        # Each supervisor's lines are their own: the digest is written per person, in the language they chose.
+        with translation.override(directory.language(user_id)):
+            text = messages.digest_text(day, lines)
         for channel in outward[user_id]:
             rows.append(
                 Notification(

@@ -1,14 +1,22 @@
-"""What a message says. Written once, when its row is made, in the site's language; delivery only sends it."""
+"""What a message says. Written when its row is made, in the language of the person who receives it (their
+preference, Simplified Chinese by default; a unit's webhook has a language of its own), never in whatever language
+happens to be active; delivery only sends it.
+
+The functions here write in the active language; `in_each_language` is how the derivers call them, once per
+language an event's recipients read, whoever they are and however many.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -34,6 +42,34 @@ CLOCK_SUBJECTS: dict[str, str] = {
     Kind.REPORT_CHASE: gettext_noop("Progress report overdue (催报): %(number)s, due on %(deadline)s"),
     Kind.REPORT_SUPERVISE: gettext_noop("Supervision slip (督办): %(unit)s has not reported progress on %(number)s"),
 }
+
+
+T = TypeVar("T")
+
+
+def in_each_language(compose: Callable[[], T]) -> Callable[[str], T]:
+    """What `compose` writes, in the language asked for: composed the first time a language is asked for, with that
+    language active (words, dates and numbers alike), and remembered for the next recipient who reads it."""
+    written: dict[str, T] = {}
+
+    def text(language: str) -> T:
+        if language not in written:
+            with translation.override(language):
+                written[language] = compose()
+        return written[language]
+
+    return text
+
+
+def day(value: dt.date | str | None) -> str:
+    """A date as the active language writes it (2025年11月6日, Nov. 6, 2025); one kept as ISO text (an event's data)
+    is read first. Anything else is shown as it is."""
+    if isinstance(value, str):
+        try:
+            return formats.date_format(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return "—" if value is None else formats.date_format(value)
 
 
 def stage_task(state: str) -> str:
@@ -72,8 +108,8 @@ def clock_text(kind: str, ticket: Ticket, *, deadline: dt.date, offset: int) -> 
         "number": ticket.number,
         "unit": ticket.lead_unit.name,
         "task": stage_task(ticket.state),
-        "deadline": deadline.isoformat(),
-        "days": offset,
+        "deadline": day(deadline),
+        "days": formats.localize(offset),
     }
     subject = _(CLOCK_SUBJECTS[kind]) % values
     if kind in (Kind.REMIND, Kind.REPORT_REMIND):
@@ -100,11 +136,11 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
     values = {
         "number": ticket.number,
         "unit": ticket.lead_unit.name,
-        "deadline": ticket.stage_deadline.isoformat() if ticket.stage_deadline else "—",
-        "due": str(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
-        "requested": str(data.get("requested_deadline", "")),
-        "count": len(data.get("tickets") or []) or 1,
-        "review": str(data.get("next_review_on") or "—"),
+        "deadline": day(ticket.stage_deadline),
+        "due": day(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
+        "requested": day(data.get("requested_deadline", "")),
+        "count": formats.localize(len(data.get("tickets") or []) or 1),
+        "review": day(data.get("next_review_on")),
     }
     subjects: dict[str, str] = {
         Kind.ASSIGNED: _("New ticket for %(unit)s: %(number)s"),
@@ -149,7 +185,10 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
     if kind == Kind.REVIEW_REQUESTED:
         lines.append(
             _("%(dissatisfied)s of %(total)s public ratings are dissatisfied: keep the verdict or reopen.")
-            % {"dissatisfied": data.get("dissatisfied", 0), "total": data.get("ratings", 0)}
+            % {
+                "dissatisfied": formats.localize(data.get("dissatisfied", 0)),
+                "total": formats.localize(data.get("ratings", 0)),
+            }
         )
     return Text(subject, _body(ticket, lines), ticket_link(ticket.pk))
 
@@ -164,13 +203,13 @@ class DigestLine:
     listed: bool
 
 
-def digest_text(day: dt.date, lines: list[DigestLine], per_unit: int = 10) -> Text:
+def digest_text(on: dt.date, lines: list[DigestLine], per_unit: int = 10) -> Text:
     """督办日报: the tickets of a supervisor's subtree that are late or close to it, by unit, red first."""
     red = sum(line.red for line in lines)
     subject = _("Daily digest (督办日报) %(day)s: %(red)s overdue, %(yellow)s near the deadline") % {
-        "day": day.isoformat(),
-        "red": red,
-        "yellow": len(lines) - red,
+        "day": day(on),
+        "red": formats.localize(red),
+        "yellow": formats.localize(len(lines) - red),
     }
     by_unit: dict[str, list[DigestLine]] = {}
     for line in lines:
@@ -182,12 +221,16 @@ def digest_text(day: dt.date, lines: list[DigestLine], per_unit: int = 10) -> Te
         items.sort(key=lambda x: (not x.red, x.deadline, x.number))
         out.append(
             _("%(unit)s: %(red)s overdue, %(yellow)s near the deadline")
-            % {"unit": unit, "red": sum(x.red for x in items), "yellow": sum(not x.red for x in items)}
+            % {
+                "unit": unit,
+                "red": formats.localize(sum(x.red for x in items)),
+                "yellow": formats.localize(sum(not x.red for x in items)),
+            }
         )
         for item in items[:per_unit]:
             flag = _("red (红)") if item.red else _("yellow (黄)")
             listed = " " + _("[listed 挂牌]") if item.listed else ""
-            out.append(f"  - {item.number} · {flag} · {item.deadline.isoformat()}{listed}")
+            out.append(f"  - {item.number} · {flag} · {day(item.deadline)}{listed}")
         if len(items) > per_unit:
-            out.append("  " + _("… and %(n)s more") % {"n": len(items) - per_unit})
+            out.append("  " + _("… and %(n)s more") % {"n": formats.localize(len(items) - per_unit)})
     return Text(subject, "\n".join(out), settings.SITE_URL + reverse("dashboard"))

@@ -87,6 +87,13 @@ class UnitWebhook(models.Model):
         blank=True,
         help_text=_("Generic: the HMAC key. DingTalk and Feishu: the robot's signing secret (加签). WeCom: unused."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the messages posted here."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -100,7 +107,8 @@ class UnitWebhook(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """Which channels a user wants besides the in-app inbox, which always receives everything."""
+    """Which channels a user wants besides the in-app inbox, which always receives everything, and the language
+    every message to them is written in. A user without a row gets the defaults (notifications.selectors)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -111,6 +119,9 @@ class NotificationPreference(models.Model):
     email = models.BooleanField(_("by email"), default=True)
     sms = models.BooleanField(_("by SMS"), default=False)
     phone = models.CharField(_("mobile number for SMS"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language of messages"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         verbose_name = _("notification preference")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from notifications import delivery
 from notifications.decisions import sweep_decisions
@@ -87,14 +87,13 @@ def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None
     now = now or timezone.now()
     until = time.monotonic() + (settings.NOTIFY_SWEEP_SECONDS if budget_seconds is None else budget_seconds)
     report = SweepReport()
-    with translation.override(settings.LANGUAGE_CODE):
-        planner = Planner(Directory(), now)
-        report.events = sweep_events(planner, until=until)
-        report.tickets, report.rows = sweep_clocks(planner, until=until)
-        report.decisions, decision_rows = sweep_decisions(planner, until=until)
-        report.rows += decision_rows
-        report.digests = sweep_digest(planner)
-        report.deliveries = sweep_deliveries(now, until=until)
+    planner = Planner(Directory(), now)
+    report.events = sweep_events(planner, until=until)
+    report.tickets, report.rows = sweep_clocks(planner, until=until)
+    report.decisions, decision_rows = sweep_decisions(planner, until=until)
+    report.rows += decision_rows
+    report.digests = sweep_digest(planner)
+    report.deliveries = sweep_deliveries(now, until=until)
     figures_refresh(now=now)
     return report
 
@@ -103,18 +102,20 @@ def sweep(now: dt.datetime | None = None, *, budget_seconds: float | None = None
 
 
 def derive_event(event_id: int) -> int:
-    """Make the rows one event calls for and send them on; the after-commit path. Returns the rows derived."""
+    """Make the rows one event calls for and send them on; the after-commit path. Returns the rows derived.
+
+    In the demo and the tests it runs inside the request that made the change, in the actor's language: each
+    message is written in its recipient's all the same (notifications.messages)."""
     now = timezone.now()
     event = TicketEvent.objects.filter(pk=event_id).first()
     if event is None or event.kind not in EVENT_KINDS:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        ticket = Ticket.objects.select_related("lead_unit", "finding").get(pk=event.ticket_id)
-        rows = Planner(Directory(), now).event(event, ticket)
-        with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            claimed = delivery.claim_due(now, limit=len(rows) + 1, only=Q(ticket_id=ticket.pk, step=event.pk))
-            delivery.enqueue_after_commit(claimed)
+    ticket = Ticket.objects.select_related("lead_unit", "finding").get(pk=event.ticket_id)
+    rows = Planner(Directory(), now).event(event, ticket)
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        claimed = delivery.claim_due(now, limit=len(rows) + 1, only=Q(ticket_id=ticket.pk, step=event.pk))
+        delivery.enqueue_after_commit(claimed)
     return len(rows)
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from api.inputs import REASON, TEXT, transition_fields
 from tracker.models import Appraisal, Indicator, Unit
@@ -213,16 +213,23 @@ class FindingForm(forms.Form):
         self.fields["co_units"].queryset = units
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    """Each language by its own name (简体中文, English), as language choosers show them."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
 class PreferenceForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of your messages"),
+        choices=_language_choices,
+        help_text=gettext_lazy(
+            "Reminders, chases and every other message to you are written in it, here, by email and by SMS. "
+            "The switch at the top changes the pages only."
+        ),
+    )
     email = forms.BooleanField(label=gettext_lazy("Also by email"), required=False)
     sms = forms.BooleanField(label=gettext_lazy("Also by SMS"), required=False)
     phone = forms.CharField(label=gettext_lazy("Mobile number for SMS"), max_length=30, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("sms") and not (data.get("phone") or "").strip():
-            self.add_error("phone", _("Give a mobile number to receive SMS."))
-        return data
 
 
 class FindingsImportForm(forms.Form):

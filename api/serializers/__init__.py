@@ -1,7 +1,7 @@
 """What the API shows: read-only representations, a module per subject. Inputs live in api/inputs.py; no business
 rule lives in either."""
 
-from api.serializers.account import MembershipSerializer, MeSerializer, TokenSerializer
+from api.serializers.account import MembershipSerializer, MeSerializer, PreferenceSerializer, TokenSerializer
 from api.serializers.activity import (
     EvidenceAddedSerializer,
     EvidenceSerializer,
@@ -43,6 +43,7 @@ __all__ = [
     "MeSerializer",
     "MembershipSerializer",
     "PauseRequestSerializer",
+    "PreferenceSerializer",
     "PolicySerializer",
     "StageSerializer",
     "ProgressReportSerializer",

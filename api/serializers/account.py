@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers.reference import UnitBriefSerializer
+from notifications.models import NotificationPreference
 from tracker.models import Membership
 from tracker.permissions import is_admin
 
@@ -39,3 +40,12 @@ class MeSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    """How the caller is told: the language of their messages and the channels besides the inbox."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["language", "email", "sms", "phone"]
+        read_only_fields = fields

@@ -1,4 +1,4 @@
-"""Signing in for a token, and who the caller is."""
+"""Signing in for a token, who the caller is, and how they are told (the language of their messages, channels)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.inputs import TokenInput
+from api.inputs import PreferenceInput, TokenInput
 from api.parsers import FormParser, JSONParser
-from api.serializers import MeSerializer, TokenSerializer
+from api.serializers import MeSerializer, PreferenceSerializer, TokenSerializer
 from api.throttles import AuthThrottle
 from api.views.base import validated
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
 from tracker import selectors
 
 
@@ -46,3 +48,19 @@ class Me(APIView):
     @extend_schema(responses={200: MeSerializer})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(selectors.user_with_memberships(request.user)).data)
+
+
+@extend_schema(tags=["account"])
+class MePreferences(APIView):
+    """How the caller is told: the language every message to them is written in (Simplified Chinese until they
+    choose), and whether they also want email and SMS. Switching the pages' language does not change it."""
+
+    @extend_schema(responses={200: PreferenceSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(PreferenceSerializer(notification_selectors.preference_of(request.user)).data)
+
+    @extend_schema(request=PreferenceInput, responses={200: PreferenceSerializer})
+    def patch(self, request: Request) -> Response:
+        data = validated(PreferenceInput, request.data)
+        preference = notification_services.notification_preference_set(user=request.user, **data)
+        return Response(PreferenceSerializer(preference).data)

@@ -1,4 +1,5 @@
-"""/inbox/: the person's messages, unread first; opening one marks it read; channel preferences."""
+"""/inbox/: the person's messages, unread first; opening one marks it read; how they are told (the language of
+their messages and their channels)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import selectors as inbox_selectors
 from notifications import services as inbox_services
-from pages import forms, reads
+from pages import actions, forms, reads
 
 
 @login_required
@@ -21,12 +22,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     preference = inbox_selectors.preference_of(user)
     form = forms.PreferenceForm(
         request.POST or None,
-        initial={"email": preference.email, "sms": preference.sms, "phone": preference.phone},
+        initial={
+            "language": preference.language,
+            "email": preference.email,
+            "sms": preference.sms,
+            "phone": preference.phone,
+        },
     )
     if request.method == "POST" and form.is_valid():
-        inbox_services.notification_preference_set(user=user, **form.cleaned_data)
-        messages.success(request, _("Your preferences are saved."))
-        return redirect("inbox")
+        refusal = actions.attempt(lambda: inbox_services.notification_preference_set(user=user, **form.cleaned_data))
+        if refusal is None:
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("inbox")
+        for key, texts in refusal.errors.items():
+            for text in texts:
+                form.add_error(key if key in form.fields else None, text)
     rows = reads.inbox(user)
     return render(
         request,

@@ -68,6 +68,7 @@ def accept_body(scene: Scene) -> dict:
 T = "/api/v1/tickets/{ticket}/"
 TABLE = [
     row("GET", "/api/v1/me/", "assigned", SIGNED_IN, about_ticket=False),
+    row("GET", "/api/v1/me/preferences/", "assigned", SIGNED_IN, about_ticket=False),
     row("GET", "/api/v1/tickets/", "assigned", SIGNED_IN, about_ticket=False),
     row("GET", "/api/v1/findings/", "assigned", SIGNED_IN, about_ticket=False),
     row("GET", "/api/v1/extension-requests/", "assigned", SIGNED_IN, about_ticket=False),

@@ -204,14 +204,40 @@ def test_a_finding_form_refuses_a_past_deadline_and_a_unit_outside_the_scope(wor
 
 def test_sms_needs_a_mobile_number(world, as_user):
     client = as_user("officer_a")
-    response = client.post("/inbox/", {"email": "on", "sms": "on", "phone": ""})
+    response = client.post("/inbox/", {"language": "zh-hans", "email": "on", "sms": "on", "phone": ""})
     assert response.status_code == 400
     assert "phone" in response.context["form"].errors
-    assert client.post("/inbox/", {"sms": "on", "phone": "13800000000"}).status_code == 302
+    assert client.post("/inbox/", {"language": "zh-hans", "sms": "on", "phone": "13800000000"}).status_code == 302
     from notifications.models import NotificationPreference
 
     preference = NotificationPreference.objects.get(user=world.officer_a)
     assert (preference.email, preference.sms, preference.phone) == (False, True, "13800000000")
+
+
+def test_the_language_of_ones_messages_is_chosen_on_the_inbox_and_nowhere_else(world, as_user):
+    from notifications.models import NotificationPreference
+
+    client = as_user("officer_a")
+    page = client.get("/inbox/").content.decode()
+    # Chinese until chosen otherwise, each language offered by its own name.
+    assert '<option value="zh-hans" selected>简体中文</option>' in page
+    assert '<option value="en">English</option>' in page
+
+    response = client.post("/inbox/", {"language": "fr", "email": "on"})
+    assert response.status_code == 400 and "language" in response.context["form"].errors
+    assert not NotificationPreference.objects.exists()
+
+    assert client.post("/inbox/", {"language": "en", "email": "on"}).status_code == 302
+    assert NotificationPreference.objects.get(user=world.officer_a).language == "en"
+    assert '<option value="en" selected>English</option>' in client.get("/inbox/").content.decode()
+
+    # The switch at the top changes the pages' language, never the messages'.
+    assert client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/inbox/"}).status_code == 302
+    assert NotificationPreference.objects.get(user=world.officer_a).language == "en"
+    other = as_user("officer_b")
+    other.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
+    assert not NotificationPreference.objects.filter(user=world.officer_b).exists()
+    assert '<option value="zh-hans" selected>' in other.get("/inbox/").content.decode()
 
 
 def test_every_form_needs_the_csrf_token(world):

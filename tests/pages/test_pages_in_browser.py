@@ -262,7 +262,7 @@ def test_each_page_in_chinese_and_on_a_phone(world, live_server, open_as):
     page.goto(f"{live_server.url}/inbox/")
     screenshot(page, "inbox.png")
     assert_every_input_labelled(page)
-    page.select_option("select[name=language]", "en")
+    page.select_option("form.lang select", "en")  # the header switch, not the language of messages
     page.click("form.lang button")
     page.wait_for_load_state()
     assert "Messages" in page.inner_text("h1")
