@@ -149,7 +149,7 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
         },
     )
     submit(page, "submit_plan")
-    assert "待签批" in page.inner_text("main")
+    assert "待主要负责人签批" in page.inner_text("main")
     head = open_as("head_a")
     head.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     head.locator("#do-accept summary").click()
