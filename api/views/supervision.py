@@ -56,5 +56,12 @@ class TicketReview(TicketActionMixin, generics.GenericAPIView):
     @extend_schema(request=inputs.ReviewInput, responses={200: TicketDetailSerializer, **REFUSALS})
     def post(self, request: Request, pk: int) -> Response:
         data = validated(inputs.ReviewInput, request.data)
-        ticket = services.ticket_review_decide(ticket_id=pk, actor=request.user, **data)
+        ticket = services.ticket_review_decide(
+            ticket_id=pk,
+            actor=request.user,
+            version=data.get("version"),
+            reopen=data["reopen"],
+            reason=data["reason"],
+            new_deadline=data.get("new_deadline"),
+        )
         return ticket_response(request, ticket)
