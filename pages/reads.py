@@ -30,6 +30,7 @@ from tracker.models import (
     ExtensionRequest,
     Feedback,
     PauseRequest,
+    PlanState,
     ProgressReport,
     RequestState,
     Ticket,
@@ -480,16 +481,33 @@ def waiting_for(user: AbstractBaseUser, tickets: QuerySet[Ticket], limit: int = 
     def _waiting(tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date) -> list[WaitingItem]:
         return _waiting_rows(tickets, states, what, today, limit)
 
+    # In the signing stage, the plan goes from the officer to the head and, for a severe finding, to the assessor;
+    # a ticket the unit returned waits for the assessor's or supervisor's decision, not for the unit.
+    awaiting_review = Q(plan_state=PlanState.AWAITING_REVIEW)
     if roles & set(UNIT_ROLES):
         own = [unit_id for unit_id, _p, role in memberships_of(user) if role in UNIT_ROLES]
         mine = tickets.filter(lead_unit_id__in=own)
-        items += _waiting(mine, [TicketState.ASSIGNED], _("Sign for it with a plan"), today)
+        signing = mine.filter(return_pending=False).exclude(awaiting_review)
         if Role.HEAD in roles:
+            items += _waiting(signing, [TicketState.ASSIGNED], _("Sign the plan (签收)"), today)
             items += _waiting(mine, [TicketState.RECTIFYING], _("Sign off the public explanation"), today)
-        elif Role.OFFICER in roles:
+        else:
+            items += _waiting(
+                signing.exclude(plan_state=PlanState.SUBMITTED),
+                [TicketState.ASSIGNED],
+                _("Submit the plan for the head's signature"),
+                today,
+            )
             items += _waiting(mine, [TicketState.RECTIFYING], _("Report progress with evidence"), today)
+        helping = tickets.filter(co_units__in=own).exclude(lead_unit_id__in=own)
+        items += _waiting(helping, [TicketState.RECTIFYING], _("Report on your unit's part (协办)"), today)
     if Role.ASSESSOR in roles:
+        items += _waiting(tickets.filter(awaiting_review), [TicketState.ASSIGNED], _("Review the plan"), today)
         items += _waiting(tickets, [TicketState.EXPLAINED], _("Verify the rectification"), today)
+    if roles & {Role.ASSESSOR, Role.SUPERVISOR}:
+        items += _waiting(
+            tickets.filter(return_pending=True), [TicketState.ASSIGNED], _("Decide on the unit's return"), today
+        )
     if Role.SUPERVISOR in roles:
         items += _waiting(tickets, [TicketState.VERIFIED], _("Close it out"), today)
     return items

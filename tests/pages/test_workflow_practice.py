@@ -98,3 +98,29 @@ def test_the_stage_record_shows_each_stage_and_whether_it_ended_late(world, as_u
     assert [(r.stage.state, r.late_days) for r in rows] == [("assigned", None), ("rectifying", None)]
     assert "阶段记录" in response.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.RECTIFYING
+
+
+def test_the_workspace_says_whose_turn_it_is_in_the_signing_stage(world, as_user):
+    from pages.reads import waiting_for
+    from tracker.selectors import tickets_visible_to
+
+    def waiting(user: str) -> dict[int, str]:
+        person = world.users[user]
+        return {item.ticket.pk: item.what for item in waiting_for(person, tickets_visible_to(person))}
+
+    fresh = world.ticket()
+    submitted = world.ticket()
+    services.ticket_submit_plan(ticket_id=submitted.pk, actor=world.officer_a, version=1, **plan_kwargs(submitted))
+    reviewed = world.ticket(severity=Severity.SEVERE)
+    services.ticket_sign_plan(ticket_id=reviewed.pk, actor=world.head_a, version=1, **plan_kwargs(reviewed))
+    returned = world.ticket()
+    services.ticket_return_ticket(ticket_id=returned.pk, actor=world.officer_a, version=1, reason="非本单位")
+    helped = drive(world, world.ticket(unit=world.dept_b, co_units=[world.dept_a]), TicketState.RECTIFYING)
+
+    officer = waiting("officer_a")
+    assert fresh.pk in officer and submitted.pk not in officer and returned.pk not in officer
+    assert reviewed.pk not in officer and "协办" in officer[helped.pk]
+    head = waiting("head_a")
+    assert "签收" in head[submitted.pk] and reviewed.pk not in head
+    assert set(waiting("assessor")) >= {reviewed.pk, returned.pk}
+    assert returned.pk in waiting("supervisor") and reviewed.pk not in waiting("supervisor")
