@@ -7,8 +7,12 @@ looks at every page for the names, phone numbers and usernames on file.
 
 No cookie is set or needed: the pages are rendered without the request (no session, no CSRF token, no header of the
 signed-in pages), so a shared cache may keep them (Cache-Control: public), and each server process keeps them for
-CACHE_SECONDS too (cache_page), so a busy day costs one rendering a minute per page. The feedback form is protected
-instead by the API's own throttle, a honeypot field and a signed timestamp that must be a few seconds old.
+CACHE_SECONDS too (cache_page, keyed by the address with its query string), so a busy day costs one rendering a
+minute per page and address. Each answer carries an ETag, and a browser that asks again with it is answered 304
+without the page (conditional_page, outside the cache so it answers from the kept page too).
+
+The feedback form is protected instead by the API's own throttle, a honeypot field and a signed timestamp that must
+be a few seconds old.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import conditional_page, require_GET, require_POST
 
 from api.throttles import FeedbackNoticeThrottle, FeedbackThrottle, client_fingerprint
 from pages.diagram import short_label
@@ -99,6 +103,7 @@ def _unit_figures() -> list[dashboard.UnitLine]:
 
 
 @require_GET
+@conditional_page
 @cache_page(CACHE_SECONDS)
 def register(request: HttpRequest) -> HttpResponse:
     published = Ticket.objects.filter(state__in=PUBLISHED_STATES)
@@ -190,6 +195,7 @@ def _notice_context(ticket_id: int) -> dict[str, Any]:
 
 
 @require_GET
+@conditional_page
 @cache_page(CACHE_SECONDS)
 def notice(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:

@@ -202,3 +202,14 @@ def test_the_form_shares_the_apis_throttle(register, settings):
         refused = client.post(f"/public/{ticket.pk}/feedback/", {"t": token, "rating": "satisfied"})
     assert refused.status_code == 429 and refused["Retry-After"]
     assert Feedback.objects.filter(ticket=ticket).count() == 3
+
+
+def test_a_browser_that_has_the_page_is_answered_304_without_it(register):
+    client = Client()
+    for url in ("/public/", f"/public/{register['published'].pk}/"):
+        first = client.get(url)
+        assert first.status_code == 200 and first["ETag"]
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert client.get(url, HTTP_IF_NONE_MATCH='"another"').status_code == 200
