@@ -213,3 +213,27 @@ def test_a_browser_that_has_the_page_is_answered_304_without_it(register):
         assert again.status_code == 304, url
         assert again.content == b""
         assert client.get(url, HTTP_IF_NONE_MATCH='"another"').status_code == 200
+
+
+def test_the_unit_chooses_on_the_ticket_page_which_evidence_the_register_shows(world, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = drive(world, world.ticket(), "rectifying")
+    officer = as_user("officer_a")
+    ticket_page = officer.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'name="public"' in ticket_page and 'type="checkbox"' in ticket_page
+    for name, public in (("整改后现场照片.pdf", True), ("内部核查记录.pdf", False)):
+        ticket.refresh_from_db()
+        data = {"version": ticket.version, "files": [evidence_file(name)]}
+        if public:
+            data["public"] = "on"
+        assert officer.post(f"/tickets/{ticket.pk}/evidence/", data).status_code == 302
+    shown, kept = Evidence.objects.get(name="整改后现场照片.pdf"), Evidence.objects.get(name="内部核查记录.pdf")
+    assert (shown.public, kept.public) == (True, False)
+    marked = officer.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert marked.count("已在公示页面公开") == 1
+    assert Client().get(f"/public/{ticket.pk}/").status_code == 404  # not published yet: nothing shows
+    drive(world, Ticket.objects.get(pk=ticket.pk), "explained")
+    notice = every_field(Client().get(f"/public/{ticket.pk}/").content.decode())
+    assert "整改后现场照片.pdf" in notice and "内部核查记录.pdf" not in notice
+    assert Client().get(f"/public/{ticket.pk}/files/{shown.pk}/").status_code == 200
+    assert Client().get(f"/public/{ticket.pk}/files/{kept.pk}/").status_code == 404
