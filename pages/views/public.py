@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
@@ -90,16 +91,27 @@ def _public_tickets() -> Any:
     return Ticket.objects.filter(Q(state__in=PUBLISHED_STATES) | Q(listed=True, state__in=OPEN_STATES))
 
 
-def _unit_figures() -> list[dashboard.UnitLine]:
-    """Every unit's public figures, from the cockpit's precomputed rows, kept until the next refresh."""
+def _unit_figures_html(language: str) -> str:
+    """Every unit's public figures, from the cockpit's precomputed rows, as the register's table: the same on every
+    page and filter of the register, so rendered once per refresh of the figures and language."""
     run = dashboard.latest_run()
-    key = f"public-unit-figures:{run.refreshed_at.isoformat() if run else 'none'}"
-    lines = cache.get(key)
-    if lines is None:
+    key = f"public-unit-figures:{run.refreshed_at.isoformat() if run else 'none'}:{language}"
+    html = cache.get(key)
+    if html is None:
         lines = [line for line in dashboard.public_unit_figures() if line.flows.closed or line.stocks.open]
         lines.sort(key=lambda line: line.name)
-        cache.set(key, lines, settings.DASHBOARD_FIGURES_SECONDS)
-    return lines
+        figures = [
+            (
+                line,
+                None if line.flows.satisfaction is None else round(100 * line.flows.satisfaction),
+                None if line.flows.on_time_rate is None else round(100 * line.flows.on_time_rate),
+            )
+            for line in lines
+        ]
+        with translation.override(language):
+            html = render_to_string("pages/_public_unit_figures.html", {"figures": figures, "en": language == "en"})
+        cache.set(key, html, settings.DASHBOARD_FIGURES_SECONDS)
+    return mark_safe(html)  # noqa: S308
 
 
 @require_GET
@@ -128,19 +140,11 @@ def register(request: HttpRequest) -> HttpResponse:
         .order_by("stage_deadline", "pk")
         .values(*NOTICE_COLUMNS)[:LISTED_LIMIT]
     ]
-    lines = _unit_figures()
     context = {
         "rows": rows[:PAGE_SIZE],
         "next_after": rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None,
         "listed": listed,
-        "figures": [
-            (
-                line,
-                None if line.flows.satisfaction is None else round(100 * line.flows.satisfaction),
-                None if line.flows.on_time_rate is None else round(100 * line.flows.on_time_rate),
-            )
-            for line in lines
-        ],
+        "figures_html": _unit_figures_html(_language(request)),
         "units": list(Unit.objects.order_by("path").values_list("pk", "name")),
         "dimensions": [(v, short_label(label)) for v, label in Dimension.choices],
         "states": [(s, short_label(TicketState(s).label)) for s in PUBLISHED_STATES],

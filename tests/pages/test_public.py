@@ -215,6 +215,17 @@ def test_a_browser_that_has_the_page_is_answered_304_without_it(register):
         assert client.get(url, HTTP_IF_NONE_MATCH='"another"').status_code == 200
 
 
+def test_every_page_of_the_register_shows_each_units_figures_in_its_own_language(register, world):
+    """The units' table is rendered once per refresh and language and shown on every page and filter."""
+    client = Client()
+    chinese = client.get(f"/public/?unit={world.dept_a.pk}").content.decode()
+    english = client.get("/public/?lang=en").content.decode()
+    assert "各单位整改情况" in chinese and "How each unit is doing" not in chinese
+    assert "How each unit is doing" in english and "各单位整改情况" not in english
+    for html, suffix in ((chinese, ""), (english, "&amp;lang=en")):
+        assert f'<a href="?unit={world.dept_a.pk}{suffix}">{world.dept_a.name}</a>' in html
+
+
 def test_the_unit_chooses_on_the_ticket_page_which_evidence_the_register_shows(world, as_user, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     ticket = drive(world, world.ticket(), "rectifying")
