@@ -53,8 +53,12 @@ def report_progress(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **
     return attempt(lambda: services.progress_report(ticket_id=ticket.pk, actor=actor, version=version, **data))
 
 
-def add_evidence(*, ticket: Ticket, actor: AbstractBaseUser, version: int, files: list[Any]) -> Refusal | None:
-    return attempt(lambda: services.evidence_add(ticket_id=ticket.pk, actor=actor, version=version, files=files))
+def add_evidence(
+    *, ticket: Ticket, actor: AbstractBaseUser, version: int, files: list[Any], public: bool = False
+) -> Refusal | None:
+    return attempt(
+        lambda: services.evidence_add(ticket_id=ticket.pk, actor=actor, version=version, files=files, public=public)
+    )
 
 
 def request_extension(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:

@@ -118,6 +118,13 @@ class ProgressForm(VersionForm):
 
 class EvidenceForm(VersionForm):
     files = EvidenceFilesField(label=gettext_lazy("Evidence files"), required=True)
+    public = forms.BooleanField(
+        label=gettext_lazy("Publish these files on the public register"),
+        required=False,
+        help_text=gettext_lazy(
+            "They are shown with the public explanation once it is published. Leave unticked for internal material."
+        ),
+    )
 
 
 class ExtensionForm(VersionForm):

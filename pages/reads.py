@@ -39,7 +39,7 @@ from tracker.models import (
     Unit,
     Verification,
 )
-from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, memberships_of
+from tracker.permissions import OVERSIGHT_ROLES, UNIT_ROLES, membership_unit_names, memberships_of
 from tracker.stats import overdue_q
 from tracker.warning_filter import with_warning
 from workflows import calendar, clocks
@@ -76,9 +76,8 @@ def home_of(user: AbstractBaseUser) -> str:
 
 def memberships_line(user: AbstractBaseUser) -> list[tuple[str, str]]:
     """(unit name, role label) for each of the user's memberships, for the page header."""
-    rows = memberships_of(user)
-    names = dict(Unit.objects.filter(pk__in=[unit_id for unit_id, _p, _r in rows]).values_list("pk", "name"))
-    return [(names.get(unit_id, ""), str(Role(role).label)) for unit_id, _path, role in rows]
+    names = membership_unit_names(user)
+    return [(names.get(unit_id, ""), str(Role(role).label)) for unit_id, _path, role in memberships_of(user)]
 
 
 # --- clocks --------------------------------------------------------------------------------------------------------

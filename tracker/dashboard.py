@@ -25,11 +25,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from tracker.models import EventKind, Feedback, Rating, Ticket, TicketEvent, Unit
+from tracker.models import (
+    EventKind,
+    ExtensionRequest,
+    Feedback,
+    PauseRequest,
+    Rating,
+    RequestState,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
 from tracker.models.figures import FiguresRun, UnitDay, UnitMonth
 from tracker.permissions import is_admin, units_overseen_by
 from tracker.stats import overdue_q
@@ -385,37 +395,74 @@ def public_unit_figures(today: dt.date | None = None) -> list[UnitLine]:
 
 # --- what needs the supervisor now (live, through partial indexes) --------------------------------------------------
 
+# What the cockpit's lists print of a ticket: rows of these columns, not model instances.
+WATCH_COLUMNS = (
+    *("id", "number", "state", "version", "lead_unit__name", "finding__description"),
+    *("stage_deadline", "paused_workdays_left"),
+)
+REQUEST_COLUMNS = ("ticket_id", "ticket__number", "ticket__lead_unit__name", "reason", "created_at")
 
-def listed_tickets(units: list[int], limit: int = 10) -> QuerySet[Ticket]:
-    return (
+
+def latest_marks() -> tuple[FiguresRun | None, int]:
+    """What the cockpit keeps its parts by, read in one statement: the latest figures refresh, and the id of the
+    latest ticket event. Every change to a ticket writes an event (tracker.services), so the lists below, read
+    over the same units, stay the same as long as that id does."""
+    last_event = TicketEvent.objects.order_by("-pk").values("pk")[:1]
+    run = FiguresRun.objects.order_by("-day").annotate(last_event=Subquery(last_event)).first()
+    if run is None:
+        return None, TicketEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+    return run, run.last_event or 0  # type: ignore[attr-defined]
+
+
+def listed_tickets(units: list[int], limit: int = 10) -> list[dict[str, Any]]:
+    return list(
         Ticket.objects.filter(listed=True, state__in=OPEN_STATES, lead_unit_id__in=units)
-        .select_related("lead_unit", "finding")
-        .order_by("stage_deadline", "pk")[:limit]
+        .order_by("stage_deadline", "pk")
+        .values(*WATCH_COLUMNS)[:limit]
     )
 
 
-def review_tickets(units: list[int], limit: int = 10) -> QuerySet[Ticket]:
-    return (
-        Ticket.objects.filter(review_pending=True, lead_unit_id__in=units)
-        .select_related("lead_unit", "finding")
-        .order_by("pk")[:limit]
+def review_tickets(units: list[int], limit: int = 10) -> list[dict[str, Any]]:
+    return list(
+        Ticket.objects.filter(review_pending=True, lead_unit_id__in=units).order_by("pk").values(*WATCH_COLUMNS)[:limit]
     )
 
 
-def most_overdue(units: list[int], limit: int = 8, today: dt.date | None = None) -> QuerySet[Ticket]:
-    return (
+def most_overdue(units: list[int], limit: int = 8, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The longest overdue of the units' open tickets not yet listed. The ids come first, from the open-deadline
+    index alone: tickets share deadlines by the hundred, and joining the unit and finding of every ticket on the
+    earliest deadline before keeping `limit` of them took ten times as long at a million tickets."""
+    first = (
         Ticket.objects.filter(overdue_q(today or clocks.today()), lead_unit_id__in=units, listed=False)
-        .select_related("lead_unit", "finding")
-        .order_by("stage_deadline", "pk")[:limit]
+        .order_by("stage_deadline", "pk")
+        .values("pk")[:limit]
     )
+    return list(Ticket.objects.filter(pk__in=first).order_by("stage_deadline", "pk").values(*WATCH_COLUMNS))
 
 
-def latest_dissatisfied(ticket_ids: list[int]) -> dict[int, Feedback]:
-    """The latest dissatisfied rating of each ticket (its comment is what the assessor reads first)."""
-    found: dict[int, Feedback] = {}
+def pending_requests(units: list[int], limit: int = 10) -> list[dict[str, Any]]:
+    """Extension and pause requests waiting for a supervisor, oldest first (each read through its partial unique
+    index of pending requests, then checked against the ticket's unit); an extension's row carries the deadline
+    it asks for, a pause's None."""
+    rows: list[dict[str, Any]] = []
+    for model, deadline in ((ExtensionRequest, "requested_deadline"), (PauseRequest, None)):
+        found = model.objects.filter(state=RequestState.PENDING, ticket__lead_unit_id__in=units).order_by("created_at")
+        for row in found.values(*REQUEST_COLUMNS, *([deadline] if deadline else []))[:limit]:
+            row.setdefault("requested_deadline", None)
+            rows.append(row)
+    return rows
+
+
+def latest_dissatisfied(ticket_ids: list[int]) -> dict[int, str]:
+    """The comment of each ticket's latest dissatisfied rating (what the assessor reads first)."""
+    found: dict[int, str] = {}
     if ticket_ids:
-        for f in Feedback.objects.filter(ticket_id__in=ticket_ids, rating=Rating.DISSATISFIED).order_by("-pk")[:200]:
-            found.setdefault(f.ticket_id, f)
+        for ticket_id, comment in (
+            Feedback.objects.filter(ticket_id__in=ticket_ids, rating=Rating.DISSATISFIED)
+            .order_by("-pk")
+            .values_list("ticket_id", "comment")[:200]
+        ):
+            found.setdefault(ticket_id, comment)
     return found
 
 

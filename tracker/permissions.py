@@ -23,18 +23,31 @@ OVERSIGHT_ROLES = (Role.ASSESSOR, Role.SUPERVISOR)
 
 def memberships_of(user: User) -> list[tuple[int, str, str]]:
     """(unit id, unit path, role) for each of the user's memberships, read once per user object: every
-    permission check of a request asks for them."""
+    permission check of a request asks for them. The same statement reads the units' names for the page header
+    (membership_unit_names)."""
     from tracker.models import Membership
 
     cached = getattr(user, "_memberships", None)
     if cached is None:
-        cached = (
-            list(Membership.objects.filter(user=user.pk).order_by("id").values_list("unit_id", "unit__path", "role"))
+        rows = (
+            list(
+                Membership.objects.filter(user=user.pk)
+                .order_by("id")
+                .values_list("unit_id", "unit__path", "role", "unit__name")
+            )
             if user.is_authenticated
             else []
         )
+        cached = [(unit_id, path, role) for unit_id, path, role, _name in rows]
         user._memberships = cached  # type: ignore[attr-defined]
+        user._membership_unit_names = {unit_id: name for unit_id, _path, _role, name in rows}  # type: ignore[attr-defined]
     return cached
+
+
+def membership_unit_names(user: User) -> dict[int, str]:
+    """The names of the units the user is a member of, by id (read with memberships_of)."""
+    memberships_of(user)
+    return getattr(user, "_membership_unit_names", {})
 
 
 def units_overseen_by(user: User) -> list[int]:
@@ -58,6 +71,7 @@ def units_overseen_by(user: User) -> list[int]:
 def forget_memberships(user: User) -> None:
     """Drop what memberships_of and units_overseen_by remember, after a membership changes."""
     user.__dict__.pop("_memberships", None)
+    user.__dict__.pop("_membership_unit_names", None)
     user.__dict__.pop("_overseen", None)
 
 

@@ -1,8 +1,10 @@
 """/dashboard/ (驾驶舱): the supervisors' and assessors' view of the units they oversee, and what they act on.
 
 The figures come precomputed (tracker.dashboard, refreshed by the sweep); the lists of what needs the person now are
-read live through partial indexes. Writes go through the tracker services: ticket_list (挂牌督办), unit_chase (催办),
-ticket_review_decide (复核).
+read through partial indexes. Both are rendered once and kept in the process's cache for every supervisor of the same
+units: the figures until the sweep's next refresh, the lists until the next ticket event (_lists). What is left for
+each request is the person's own: the session, their memberships and units, their escalations and the page around
+them. Writes go through the tracker services: ticket_list (挂牌督办), unit_chase (催办), ticket_review_decide (复核).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dates import MONTHS_AP
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,12 +33,14 @@ from notifications.models import Channel, Kind, Notification
 from pages import charts, reads
 from pages.actions import Refusal, attempt
 from tracker import dashboard, services
-from tracker.models import Dimension, ExtensionRequest, PauseRequest, RequestState, Ticket
+from tracker.models import Dimension, Ticket
 from tracker.permissions import OVERSIGHT_ROLES, is_admin
 from workflows import clocks
-from workflows.machine import Role
+from workflows.machine import Role, TicketState
 
 ESCALATION_KINDS = (Kind.SUPERVISE, Kind.LIST, Kind.REPORT_SUPERVISE, Kind.DIGEST, Kind.REVIEW_REQUESTED)
+# The longest the lists of what needs the person now are kept (_lists says what else renews them).
+LISTS_SECONDS = 60
 
 
 def _units(request: HttpRequest) -> list[int]:
@@ -64,32 +69,17 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     unit_filter = request.GET.get("unit") or ""
     unit_id = int(unit_filter) if unit_filter.isdigit() and int(unit_filter) in units else None
     today = clocks.today()
-    run = dashboard.latest_run()
+    run, last_event = dashboard.latest_marks()
     run_day, run_at = dashboard.run_day_and_time(run)
     figures = _figures_html(units, dimension, unit_id, today, run)
-
-    listed = list(dashboard.listed_tickets(units))
-    review = list(dashboard.review_tickets(units))
-    complaints = dashboard.latest_dissatisfied([t.pk for t in review])
+    supervisor = is_admin(user) or Role.SUPERVISOR in roles
+    lists = _lists(units, today, supervisor, last_event)
     escalations = list(
         Notification.objects.filter(
             recipient_id=user.pk, channel=Channel.INAPP, read_at__isnull=True, kind__in=ESCALATION_KINDS
         )
-        .select_related("ticket")
-        .order_by("-pk")[:10]
-    )
-    supervisor = is_admin(user) or Role.SUPERVISOR in roles
-    pending: list[Any] = []
-    if supervisor:
-        # Pending requests are few: read them through their partial unique index, then check the ticket's unit.
-        for model in (ExtensionRequest, PauseRequest):
-            pending += (
-                model.objects.filter(state=RequestState.PENDING, ticket__lead_unit_id__in=units)
-                .select_related("ticket__lead_unit")
-                .order_by("created_at")[:10]
-            )
-    overdue = (
-        [(t, reads.stage_clock(t, today)) for t in dashboard.most_overdue(units, today=today)] if supervisor else []
+        .order_by("-pk")
+        .values("pk", "subject", "created_at")[:10]
     )
     context: dict[str, Any] = {
         "run_day": run_day,
@@ -98,31 +88,77 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "refresh_minutes": max(1, settings.DASHBOARD_FIGURES_SECONDS // 60),
         "tiles_html": figures["tiles"],
         "figures_html": figures["figures"],
-        "chase_units": figures["chase_units"],
-        "listed": [(x, reads.stage_clock(x, today)) for x in listed],
-        "review": [(x, complaints.get(x.pk)) for x in review],
+        "chase_options": figures["chase_options"],
+        "lists": lists,
+        "review": [(_with_state_label(row), lists["complaints"].get(row["id"])) for row in lists["review"]],
         "escalations": escalations,
-        "pending": pending,
-        "overdue": overdue,
         "supervisor": supervisor,
         "assessor": is_admin(user) or Role.ASSESSOR in roles,
     }
     return render(request, "pages/dashboard.html", context)
 
 
+def _lists(units: list[int], today: dt.date, supervisor: bool, last_event: int) -> dict[str, Any]:
+    """What needs the person now that every supervisor of the same units sees alike, kept per scope until the next
+    ticket event anywhere: the listed tickets, the requests waiting and the most overdue as (count, rendered items),
+    and the tickets awaiting review as rows (their forms carry the person's CSRF token, so they are rendered live).
+
+    Every change these lists show writes a ticket event (listing, a review requested or decided, a request filed or
+    decided, a transition), so lists read after the latest event stay true until the next one. The day and the
+    language are in the key; LISTS_SECONDS bounds what the key cannot see: an event whose id was drawn before the
+    latest one's but committed after it, a unit renamed."""
+    key = f"cockpit-lists:{_scope(units)}:{int(supervisor)}:{last_event}:{today}:{translation.get_language()}"
+    found = cache.get(key)
+    if found is None:
+        review = dashboard.review_tickets(units)
+        found = {
+            "listed": _items("listed", [(row, _clock(row, today)) for row in dashboard.listed_tickets(units)]),
+            "pending": _items("pending", dashboard.pending_requests(units) if supervisor else []),
+            "overdue": _items(
+                "overdue",
+                [(row, _clock(row, today)) for row in dashboard.most_overdue(units, today=today)] if supervisor else [],
+            ),
+            "review": review,
+            "complaints": dashboard.latest_dissatisfied([row["id"] for row in review]),
+        }
+        cache.set(key, found, LISTS_SECONDS)
+    return found
+
+
+def _items(kind: str, rows: list[Any]) -> tuple[int, str]:
+    html = render_to_string("pages/_dashboard_items.html", {kind: rows}) if rows else ""
+    return len(rows), mark_safe(html)  # noqa: S308
+
+
+def _clock(row: dict[str, Any], today: dt.date) -> reads.StageClock:
+    return reads.clock_of(row["state"], row["stage_deadline"], row["paused_workdays_left"], today)
+
+
+def _with_state_label(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "state_label": TicketState(row["state"]).label}
+
+
+def _scope(units: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, units)).encode()).hexdigest()[:24]
+
+
 def _figures_html(units: list[int], dimension: str, unit_id: int | None, today: dt.date, run: Any) -> dict[str, Any]:
     """The tiles, the ranking and the trends, rendered once per scope, narrowing, language and refresh of the
     figures: they change only when the sweep refreshes them, and every supervisor of a unit shares them."""
     stamp = run.refreshed_at.isoformat() if run else ""
-    scope = hashlib.sha256(",".join(map(str, units)).encode()).hexdigest()[:24]
-    key = f"cockpit:{scope}:{dimension}:{unit_id}:{stamp}:{today}:{translation.get_language()}"
+    key = f"cockpit:{_scope(units)}:{dimension}:{unit_id}:{stamp}:{today}:{translation.get_language()}"
     found = cache.get(key)
     if found is None:
         context = _figures_context(units, dimension, unit_id, today)
         found = {
             "tiles": mark_safe(render_to_string("pages/_dashboard_tiles.html", context)),  # noqa: S308
             "figures": mark_safe(render_to_string("pages/_dashboard_figures.html", context)),  # noqa: S308
-            "chase_units": [(line.unit_id, line.name, line.stocks.red) for line in context["units"] if line.stocks.red],
+            # The units a supervisor may chase (催办): those with overdue tickets, as the options of the form's list.
+            "chase_options": format_html_join(
+                "",
+                '<option value="{}">{} ({})</option>',
+                ((line.unit_id, line.name, line.stocks.red) for line in context["units"] if line.stocks.red),
+            ),
         }
         cache.set(key, found, settings.DASHBOARD_FIGURES_SECONDS)
     return found

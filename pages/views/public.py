@@ -7,8 +7,12 @@ looks at every page for the names, phone numbers and usernames on file.
 
 No cookie is set or needed: the pages are rendered without the request (no session, no CSRF token, no header of the
 signed-in pages), so a shared cache may keep them (Cache-Control: public), and each server process keeps them for
-CACHE_SECONDS too (cache_page), so a busy day costs one rendering a minute per page. The feedback form is protected
-instead by the API's own throttle, a honeypot field and a signed timestamp that must be a few seconds old.
+CACHE_SECONDS too (cache_page, keyed by the address with its query string), so a busy day costs one rendering a
+minute per page and address. Each answer carries an ETag, and a browser that asks again with it is answered 304
+without the page (conditional_page, outside the cache so it answers from the kept page too).
+
+The feedback form is protected instead by the API's own throttle, a honeypot field and a signed timestamp that must
+be a few seconds old.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import conditional_page, require_GET, require_POST
 
 from api.throttles import FeedbackNoticeThrottle, FeedbackThrottle, client_fingerprint
 from pages.diagram import short_label
@@ -86,19 +91,31 @@ def _public_tickets() -> Any:
     return Ticket.objects.filter(Q(state__in=PUBLISHED_STATES) | Q(listed=True, state__in=OPEN_STATES))
 
 
-def _unit_figures() -> list[dashboard.UnitLine]:
-    """Every unit's public figures, from the cockpit's precomputed rows, kept until the next refresh."""
+def _unit_figures_html(language: str) -> str:
+    """Every unit's public figures, from the cockpit's precomputed rows, as the register's table: the same on every
+    page and filter of the register, so rendered once per refresh of the figures and language."""
     run = dashboard.latest_run()
-    key = f"public-unit-figures:{run.refreshed_at.isoformat() if run else 'none'}"
-    lines = cache.get(key)
-    if lines is None:
+    key = f"public-unit-figures:{run.refreshed_at.isoformat() if run else 'none'}:{language}"
+    html = cache.get(key)
+    if html is None:
         lines = [line for line in dashboard.public_unit_figures() if line.flows.closed or line.stocks.open]
         lines.sort(key=lambda line: line.name)
-        cache.set(key, lines, settings.DASHBOARD_FIGURES_SECONDS)
-    return lines
+        figures = [
+            (
+                line,
+                None if line.flows.satisfaction is None else round(100 * line.flows.satisfaction),
+                None if line.flows.on_time_rate is None else round(100 * line.flows.on_time_rate),
+            )
+            for line in lines
+        ]
+        with translation.override(language):
+            html = render_to_string("pages/_public_unit_figures.html", {"figures": figures, "en": language == "en"})
+        cache.set(key, html, settings.DASHBOARD_FIGURES_SECONDS)
+    return mark_safe(html)  # noqa: S308
 
 
 @require_GET
+@conditional_page
 @cache_page(CACHE_SECONDS)
 def register(request: HttpRequest) -> HttpResponse:
     published = Ticket.objects.filter(state__in=PUBLISHED_STATES)
@@ -123,19 +140,11 @@ def register(request: HttpRequest) -> HttpResponse:
         .order_by("stage_deadline", "pk")
         .values(*NOTICE_COLUMNS)[:LISTED_LIMIT]
     ]
-    lines = _unit_figures()
     context = {
         "rows": rows[:PAGE_SIZE],
         "next_after": rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None,
         "listed": listed,
-        "figures": [
-            (
-                line,
-                None if line.flows.satisfaction is None else round(100 * line.flows.satisfaction),
-                None if line.flows.on_time_rate is None else round(100 * line.flows.on_time_rate),
-            )
-            for line in lines
-        ],
+        "figures_html": _unit_figures_html(_language(request)),
         "units": list(Unit.objects.order_by("path").values_list("pk", "name")),
         "dimensions": [(v, short_label(label)) for v, label in Dimension.choices],
         "states": [(s, short_label(TicketState(s).label)) for s in PUBLISHED_STATES],
@@ -190,6 +199,7 @@ def _notice_context(ticket_id: int) -> dict[str, Any]:
 
 
 @require_GET
+@conditional_page
 @cache_page(CACHE_SECONDS)
 def notice(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:

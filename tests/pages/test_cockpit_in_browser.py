@@ -78,6 +78,14 @@ def test_supervisor_public_and_assessor_in_the_browser(world, live_server, open_
     assert "挂牌督办" in page.inner_text(".flash")
     listed = Ticket.objects.get(number=number)
     assert listed.listed
+    # The longest overdue of the rest is listed with its own button in the list of the most overdue.
+    first = page.locator("#actions ul.items li").first
+    other = Ticket.objects.get(number=first.locator("a").inner_text())
+    first.locator("button", has_text="挂牌").click()
+    page.wait_for_load_state()
+    assert Ticket.objects.get(pk=other.pk).listed
+    assert other.number in page.inner_text("#now-title + .now .card:first-child")
+    screenshot(page, "cockpit-after-listing.png")
 
     # The public, on a 360 px phone and without an account, sees the listing and reads the explanation.
     context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})

@@ -149,3 +149,58 @@ def test_requests_waiting_for_a_supervisor_are_on_the_cockpit_and_only_in_scope(
     )
     assert "需专家论证" in as_user("supervisor").get("/dashboard/").content.decode()
     assert "需专家论证" not in as_user("county_supervisor").get("/dashboard/").content.decode()
+
+
+def test_a_second_look_reads_the_person_and_two_marks_and_nothing_of_the_tickets(world, as_user):
+    """With nothing changed, the cockpit's lists and figures are kept: the page reads the session, the user, their
+    memberships (with the units' names for the header), the units they oversee, the figures' refresh with the latest
+    event's id, their escalations and their unread count, and no ticket."""
+    for _ in range(3):
+        overdue_ticket(world)
+    dashboard.figures_refresh(force=True)
+    client = as_user("supervisor")
+    client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as kept:
+        assert client.get("/dashboard/").status_code == 200
+    statements = [q["sql"] for q in kept.captured_queries]
+    assert len(statements) == 7, statements
+    assert not any('tracker_ticket"' in sql and "tracker_ticketevent" not in sql for sql in statements), statements
+
+
+def test_a_request_filed_after_a_look_is_on_the_next_look(world, as_user):
+    """The kept lists follow the ticket events: a request filed after the page was seen shows at once."""
+    ticket = drive(world, world.ticket(), "rectifying")
+    client = as_user("supervisor")
+    assert "需专家论证" not in client.get("/dashboard/").content.decode()
+    services.extension_request(
+        ticket_id=ticket.pk,
+        actor=world.officer_a,
+        requested_deadline=calendar.add_workdays(ticket.due_on, 10),
+        reason="需专家论证",
+    )
+    assert "需专家论证" in client.get("/dashboard/").content.decode()
+
+
+def test_listing_from_the_overdue_list_moves_the_ticket_to_the_listed_card(world, as_user):
+    ticket = overdue_ticket(world)
+    client = as_user("supervisor")
+    html = client.get("/dashboard/").content.decode()
+    overdue_card = html.split('id="act-title"')[1]
+    assert f'name="ticket" value="{ticket.pk}"' in overdue_card
+    response = client.post("/dashboard/list/", {"ticket": ticket.pk, "reason": "严重超期"})
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).listed
+    html = client.get("/dashboard/").content.decode()
+    listed_card = html.split('id="now-title"')[1].split("</div>")[0]
+    assert ticket.number in listed_card
+    assert f'name="ticket" value="{ticket.pk}"' not in html
+
+
+def test_the_lists_are_shown_in_the_language_of_the_page(world, as_user):
+    """The kept lists are kept per language: a clock in Chinese is never shown on the English page."""
+    overdue_ticket(world)
+    client = as_user("supervisor")
+    assert "个工作日" in client.get("/dashboard/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/dashboard/").content.decode()
+    assert "working days overdue" in english and "个工作日" not in english.split('id="act-title"')[1]

@@ -202,3 +202,49 @@ def test_the_form_shares_the_apis_throttle(register, settings):
         refused = client.post(f"/public/{ticket.pk}/feedback/", {"t": token, "rating": "satisfied"})
     assert refused.status_code == 429 and refused["Retry-After"]
     assert Feedback.objects.filter(ticket=ticket).count() == 3
+
+
+def test_a_browser_that_has_the_page_is_answered_304_without_it(register):
+    client = Client()
+    for url in ("/public/", f"/public/{register['published'].pk}/"):
+        first = client.get(url)
+        assert first.status_code == 200 and first["ETag"]
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304, url
+        assert again.content == b""
+        assert client.get(url, HTTP_IF_NONE_MATCH='"another"').status_code == 200
+
+
+def test_every_page_of_the_register_shows_each_units_figures_in_its_own_language(register, world):
+    """The units' table is rendered once per refresh and language and shown on every page and filter."""
+    client = Client()
+    chinese = client.get(f"/public/?unit={world.dept_a.pk}").content.decode()
+    english = client.get("/public/?lang=en").content.decode()
+    assert "各单位整改情况" in chinese and "How each unit is doing" not in chinese
+    assert "How each unit is doing" in english and "各单位整改情况" not in english
+    for html, suffix in ((chinese, ""), (english, "&amp;lang=en")):
+        assert f'<a href="?unit={world.dept_a.pk}{suffix}">{world.dept_a.name}</a>' in html
+
+
+def test_the_unit_chooses_on_the_ticket_page_which_evidence_the_register_shows(world, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = drive(world, world.ticket(), "rectifying")
+    officer = as_user("officer_a")
+    ticket_page = officer.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'name="public"' in ticket_page and 'type="checkbox"' in ticket_page
+    for name, public in (("整改后现场照片.pdf", True), ("内部核查记录.pdf", False)):
+        ticket.refresh_from_db()
+        data = {"version": ticket.version, "files": [evidence_file(name)]}
+        if public:
+            data["public"] = "on"
+        assert officer.post(f"/tickets/{ticket.pk}/evidence/", data).status_code == 302
+    shown, kept = Evidence.objects.get(name="整改后现场照片.pdf"), Evidence.objects.get(name="内部核查记录.pdf")
+    assert (shown.public, kept.public) == (True, False)
+    marked = officer.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert marked.count("已在公示页面公开") == 1
+    assert Client().get(f"/public/{ticket.pk}/").status_code == 404  # not published yet: nothing shows
+    drive(world, Ticket.objects.get(pk=ticket.pk), "explained")
+    notice = every_field(Client().get(f"/public/{ticket.pk}/").content.decode())
+    assert "整改后现场照片.pdf" in notice and "内部核查记录.pdf" not in notice
+    assert Client().get(f"/public/{ticket.pk}/files/{shown.pk}/").status_code == 200
+    assert Client().get(f"/public/{ticket.pk}/files/{kept.pk}/").status_code == 404

@@ -12,6 +12,7 @@ from tests.factories import IndicatorFactory
 from tracker import dashboard, selectors, services
 from tracker.models import EventKind, Feedback, Ticket, TicketEvent
 from tracker.models.figures import FiguresRun, UnitDay
+from workflows import clocks
 from workflows.clocks import SHANGHAI
 
 TODAY = dt.date(2026, 10, 12)
@@ -177,3 +178,30 @@ def test_each_past_month_keeps_its_last_snapshot_only(world, fixed):
         dt.date(2026, 11, 2),
     ]
     assert set(UnitDay.objects.values_list("day", flat=True)) == {dt.date(2026, 10, 13), dt.date(2026, 11, 2)}
+
+
+def test_the_most_overdue_are_the_earliest_deadlines_of_running_unlisted_tickets_in_scope(world):
+    today = clocks.today()
+    tickets = [made(world, today, world.dept_a, state="rectifying") for _ in range(5)]
+    for ticket, days in zip(tickets, (9, 3, 6, 6, 1), strict=True):
+        Ticket.objects.filter(pk=ticket.pk).update(stage_deadline=today - dt.timedelta(days=days))
+    Ticket.objects.filter(pk=tickets[0].pk).update(listed=True)
+    Ticket.objects.filter(pk=tickets[4].pk).update(paused_workdays_left=3)
+    elsewhere = made(world, today, world.county_dept, state="rectifying", stage_deadline=today - dt.timedelta(days=20))
+    on_time = made(world, today, world.dept_a, state="rectifying", stage_deadline=today)
+    rows = dashboard.most_overdue([world.city.pk, world.dept_a.pk, world.dept_b.pk], limit=3, today=today)
+    assert [row["id"] for row in rows] == [tickets[2].pk, tickets[3].pk, tickets[1].pk]
+    assert {row["lead_unit__name"] for row in rows} == {world.dept_a.name}
+    assert elsewhere.pk not in [row["id"] for row in rows] and on_time.pk not in [row["id"] for row in rows]
+
+
+def test_the_marks_are_the_latest_refresh_and_the_latest_event(world):
+    ticket = made(world, TODAY, world.dept_a, state="rectifying")
+    assert dashboard.latest_marks() == (None, TicketEvent.objects.get(ticket=ticket).pk)
+    with time_machine.travel(NOW, tick=False):
+        dashboard.figures_refresh(force=True)
+    run, last_event = dashboard.latest_marks()
+    assert (run, last_event) == (FiguresRun.objects.get(day=TODAY), TicketEvent.objects.get(ticket=ticket).pk)
+    assert run.refreshed_at == NOW
+    services.ticket_list(ticket_id=ticket.pk, actor=world.supervisor, reason="严重超期")
+    assert dashboard.latest_marks()[1] == TicketEvent.objects.get(kind=EventKind.LISTED).pk > last_event

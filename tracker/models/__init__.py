@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tracker.models.triggers import RECORD
-from workflows.machine import OPEN_STATES, RectificationMachine, Role
+from workflows.machine import OPEN_STATES, PUBLISHED_STATES, RectificationMachine, Role
 from workflows.models import Policy, RectificationClass, Severity
 
 
@@ -308,6 +308,10 @@ class Ticket(RectificationMachine):
                 fields=["next_action_at"],
                 name="ticket_next_action",
                 condition=Q(next_action_at__isnull=False),
+            ),
+            # The public register's pages: the published tickets, newest first, with the unit the filter names.
+            models.Index(
+                fields=["id"], include=["lead_unit"], name="ticket_published", condition=Q(state__in=PUBLISHED_STATES)
             ),
         ]
 

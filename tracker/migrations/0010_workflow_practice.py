@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0008_unit_day_figures'),
+        ('tracker', '0009_ticket_published'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
