@@ -36,6 +36,7 @@ def test_accept_reads_the_ticket_once_and_updates_only_the_columns_of_its_action
         "target_date",
         "contact_phone",
         "plan_state",
+        "milestones_total",
         "plan_signed_by_id",
         "plan_signed_on",
         "stage_started_on",
