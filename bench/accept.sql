@@ -57,10 +57,10 @@ UPDATE tracker_ticket
        version = version + 1,
        updated_at = now()
  WHERE id = :id AND state = 'assigned'
-RETURNING version, lead_unit_id AS unit, stage_deadline AS deadline,
+RETURNING version, lead_unit_id AS unit, quote_literal(stage_deadline) AS deadline,
           quote_literal(jsonb_build_object('target_date', due_on, 'milestones', 0)) AS data \gset
 INSERT INTO tracker_ticketstage (ticket_id, state, unit_id, started_on, deadline, ended_on)
-VALUES (:id, 'rectifying', :unit, (now() AT TIME ZONE 'Asia/Shanghai')::date, :'deadline', NULL)
+VALUES (:id, 'rectifying', :unit, (now() AT TIME ZONE 'Asia/Shanghai')::date, :deadline, NULL)
 RETURNING id;
 INSERT INTO tracker_ticketevent (ticket_id, kind, actor_id, from_state, to_state, version, data, created_at)
 VALUES (:id, 'accept', :actor, 'assigned', 'rectifying', :version, :data, now())
