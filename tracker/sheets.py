@@ -28,14 +28,11 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 LANGUAGES = ("zh-hans", "en")
 
 # The warning colours as Excel fills, in the shades office spreadsheets use for 预警 (Excel's own good/neutral/bad).
-WARNING_FILLS = {
-    "green": PatternFill("solid", fgColor="C6EFCE"),
-    "yellow": PatternFill("solid", fgColor="FFEB9C"),
-    "red": PatternFill("solid", fgColor="FFC7CE"),
-    "paused": PatternFill("solid", fgColor="D9D9D9"),
-}
+WARNING_COLOURS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE", "paused": "D9D9D9"}
+WARNING_FILLS = {name: PatternFill("solid", fgColor=rgb) for name, rgb in WARNING_COLOURS.items()}
 HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_COLOUR = "DDEBF7"
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 REQUIRED_FONT = Font(bold=True, color="C00000")
 WRAP = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
