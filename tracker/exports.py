@@ -169,7 +169,7 @@ class _Context:
     tickets as a subquery: PostgreSQL reads it once per query, where a list of 2,000 ids cost Django and the driver
     some 50 ms a query to write out."""
 
-    def __init__(self, ids: QuerySet[Ticket], unit_names: dict[int, str]) -> None:
+    def __init__(self, ids: QuerySet[Ticket, Any], unit_names: dict[int, str]) -> None:
         self.co_units: dict[int, list[str]] = defaultdict(list)
         for ticket_id, unit_id in Ticket.co_units.through.objects.filter(ticket_id__in=ids).values_list(
             "ticket_id", "unit_id"
