@@ -33,6 +33,8 @@ from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
+    DecimalField,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -62,7 +64,7 @@ from tracker.models import (
     TicketEvent,
     Unit,
 )
-from tracker.stats import units_in_charge
+from tracker.stats import overdue_q, units_in_charge
 from tracker.warning_filter import WorkdayOrdinal, _ordinals
 from workflows import calendar, clocks
 from workflows.machine import OPEN_STATES, TicketState
@@ -282,6 +284,22 @@ def _policy_days(prefix: str, attribute: str | tuple[str, ...]) -> Case:
         default=None,
         output_field=IntegerField(),
     )
+
+
+def _weight(prefix: str = "") -> ExpressionWrapper:
+    """A ticket's weight in SQL, for the trend: grouped by unit and month alone, its groups stay few enough for
+    PostgreSQL to count them in a hash table, where adding the indicator (as the scoreboard does) made it sort."""
+    weight = Case(
+        When(**{f"{prefix}finding__indicator__weight__gt": 0}, then=F(f"{prefix}finding__indicator__weight")),
+        default=Value(Decimal("1")),
+        output_field=DecimalField(max_digits=8, decimal_places=3),
+    )
+    key = Case(
+        When(**{f"{prefix}finding__indicator__is_key": True}, then=Value(KEY_FACTOR)),
+        default=Value(Decimal("1")),
+        output_field=DecimalField(max_digits=8, decimal_places=3),
+    )
+    return ExpressionWrapper(weight * key, output_field=DecimalField(max_digits=12, decimal_places=3))
 
 
 def _indicator_weights(indicator_ids: set[int]) -> dict[int, tuple[Decimal, bool]]:
@@ -582,36 +600,44 @@ def unit_trend(
     while month <= today:
         labels.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
-    rows = cast(
-        list[dict[str, Any]],
-        list(
-            tickets.annotate(_month=TruncMonth("assigned_on"))
-            .values("lead_unit", "_month", "finding__indicator", "state")
-            .annotate(**_judged_counts(today))
-            .order_by()
-        ),
+    original = Coalesce("original_due_on", "due_on")
+    live = ~Q(state=TicketState.WITHDRAWN)
+    closed = Q(closed_on__isnull=False) & live
+    running_late = Q(state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING), due_on__lt=today)
+    credit = Case(
+        When(closed & Q(closed_on__lte=original), then=Value(CREDIT_ORIGINAL)),
+        When(closed & Q(closed_on__lte=F("due_on")), then=Value(CREDIT_EXTENDED)),
+        When(closed, then=Value(CREDIT_LATE)),
+        When(live & (overdue_q(today) | running_late), then=Value(CREDIT_OVERDUE)),
+        default=None,
+        output_field=DecimalField(max_digits=4, decimal_places=2),
     )
-    weights = _indicator_weights({row["finding__indicator"] for row in rows})
+    rows = (
+        tickets.annotate(_credit=credit, _weight=_weight(), _month=TruncMonth("assigned_on"))
+        .values("lead_unit", "_month")
+        .annotate(
+            received=Count("pk", filter=live),
+            closed=Count("pk", filter=closed),
+            on_time=Count("pk", filter=closed & Q(closed_on__lte=original)),
+            overdue=Count("pk", filter=overdue_q(today)),
+            credit=Sum(F("_weight") * F("_credit"), filter=Q(_credit__isnull=False)),
+            weight=Sum("_weight", filter=Q(_credit__isnull=False)),
+        )
+        .order_by()
+    )
     by_unit: dict[int, dict[dt.date, dict[str, Any]]] = {}
-    for row in rows:
-        if row["state"] == TicketState.WITHDRAWN:
-            continue
+    month_rows = cast(list[dict[str, Any]], list(rows))
+    for row in month_rows:
         month_of = row["_month"]
         if isinstance(month_of, dt.datetime):
             month_of = month_of.date()
-        point = by_unit.setdefault(row["lead_unit"], {}).setdefault(
-            month_of, {"received": 0, "closed": 0, "on_time": 0, "overdue": 0, "timeliness": _Timeliness()}
-        )
-        point["received"] += row["n"]
-        point["closed"] += row["closed"]
-        point["on_time"] += row["on_time_original"]
-        point["overdue"] += row["overdue"] if row["state"] in OPEN_STATES else 0
-        point["timeliness"].add(row, weights[row["finding__indicator"]][0])
+        by_unit.setdefault(row["lead_unit"], {})[month_of] = row
     trend = []
     for unit in charge_units:
         points = []
         for month_start in labels:
             found = by_unit.get(unit.pk, {}).get(month_start, {})
+            weight = found.get("weight")
             points.append(
                 TrendPoint(
                     month=f"{month_start:%Y-%m}",
@@ -619,7 +645,7 @@ def unit_trend(
                     closed=found.get("closed", 0),
                     closed_on_time_original=found.get("on_time", 0),
                     overdue_now=found.get("overdue", 0),
-                    timeliness=found["timeliness"].value if found else None,
+                    timeliness=round(float(Decimal(found["credit"] or 0) / Decimal(weight)), 4) if weight else None,
                 )
             )
         trend.append((unit, points))
