@@ -3,7 +3,8 @@ reader for an uploaded .xlsx whose cost is bounded before any XML is parsed.
 
 A workbook is a zip of XML files. A hostile one can declare gigabytes behind a few kilobytes (a zip bomb), or a
 million rows, so `open_sheet` checks the zip's own directory first (entry count, declared sizes, compression ratio),
-then lets openpyxl read the first sheet in read-only mode, one row at a time, stopping at a row limit.
+then opens the workbook with openpyxl in read-only mode and reads the first sheet's rows one at a time with lxml
+(`_sheet_rows`), stopping at a row limit.
 """
 
 from __future__ import annotations
