@@ -3,8 +3,8 @@
 The caller hands in the tickets to export, already scoped to the user and filtered as they are viewing them. They
 are read `CHUNK` at a time by id (keyset), as `.values()` rows, with what each chunk needs from the rows around
 them (co-units, milestones, the latest progress report, extension requests, evidence, the latest verdict, public
-feedback) read in one query per kind and chunk; tracker.xlsx streams the rows into the workbook's zip as they come.
-Memory stays that of one chunk whatever the size of the ledger.
+feedback) read in one query per kind and chunk; openpyxl's write-only workbook streams the rows to a temporary
+file. Memory stays that of one chunk whatever the size of the ledger.
 
 The columns that carry a finding's identity and assignment have the import's headings (tracker.services.imports),
 so an exported ledger can be imported again.
@@ -39,9 +39,8 @@ from tracker.models import (
     Verification,
 )
 from tracker.services.imports import COLUMN_BY_KEY
-from tracker.sheets import HEADER_COLOUR, WARNING_COLOURS
+from tracker.sheets import HEADER_FILL, HEADER_FONT, WARNING_FILLS
 from tracker.sheets import choice_label as _choice_label
-from tracker.xlsx import SheetWriter, Style, Styled
 from workflows import clocks
 from workflows.machine import OPEN_STATES, PUBLISHED_STATES, TicketState
 from workflows.models import Policy, RectificationClass, Severity
@@ -323,39 +322,53 @@ def ledger_write(
     on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """Write the tickets' ledger to `dest` (a path or a binary file) in the active language; the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
     today = today or clocks.today()
-    colours = list(WARNING_COLOURS)
-    sheet = SheetWriter(
-        dest,
-        title=_("Rectification ledger"),
-        widths=[column.width for column in LEDGER_COLUMNS],
-        freeze="C2",
-        styles=[Style(bold=True, fill=HEADER_COLOUR), *(Style(fill=WARNING_COLOURS[c]) for c in colours)],
-    )
-    try:
-        sheet.append([Styled(str(column.label), 0) for column in LEDGER_COLUMNS])
-        unit_names = unit_labels()
-        seq = 0
-        for chunk in ledger_chunks(tickets, size=chunk_size):
-            in_chunk = tickets.filter(pk__gte=chunk[-1]["id"], pk__lte=chunk[0]["id"]).order_by().values("pk")
-            context = _Context(in_chunk, unit_names)
-            for row in chunk:
-                seq += 1
-                values = [_cell_value(value) for value in ledger_row(row, seq, context, unit_names, today)]
-                colour, label = values[WARNING_COLUMN]
-                values[WARNING_COLUMN] = Styled(label, 1 + colours.index(colour)) if colour else _cell_value(label)
-                sheet.append(values)
-            if on_chunk is not None:
-                on_chunk(seq)
-    finally:
-        sheet.close()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Rectification ledger"))
+    for index, column in enumerate(LEDGER_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "C2"
+    header = []
+    for column in LEDGER_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=str(column.label))
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    unit_names = unit_labels()
+    # One cell per warning colour, its fill set once: a write-only sheet writes a row out as it is appended, so the
+    # same cell serves every row of that colour.
+    warning_cells: dict[str, WriteOnlyCell] = {}
+    seq = 0
+    for chunk in ledger_chunks(tickets, size=chunk_size):
+        in_chunk = tickets.filter(pk__gte=chunk[-1]["id"], pk__lte=chunk[0]["id"]).order_by().values("pk")
+        context = _Context(in_chunk, unit_names)
+        for row in chunk:
+            seq += 1
+            values = ledger_row(row, seq, context, unit_names, today)
+            colour, label = values[WARNING_COLUMN]
+            if colour:
+                cell = warning_cells.get(colour)
+                if cell is None:
+                    cell = warning_cells[colour] = WriteOnlyCell(sheet, value=label)
+                    cell.fill = WARNING_FILLS[colour]
+                values[WARNING_COLUMN] = cell
+            else:
+                values[WARNING_COLUMN] = label
+            sheet.append([_cell_value(value) for value in values])
+        if on_chunk is not None:
+            on_chunk(seq)
+    workbook.save(dest)
     return seq
 
 
 def _cell_value(value: Any) -> Any:
     """A value as a cell can hold it. An empty text is left out of the sheet's XML altogether, where "" would be
     written as a string; the control characters XML 1.0 cannot carry (which a text column may hold, e.g. pasted from
-    another program) are dropped, since a sheet's XML cannot hold them."""
+    another program) are dropped, since openpyxl refuses the whole workbook for one of them."""
     if value == "":
         return None
     if isinstance(value, str):

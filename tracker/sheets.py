@@ -3,8 +3,7 @@ reader for an uploaded .xlsx whose cost is bounded before any XML is parsed.
 
 A workbook is a zip of XML files. A hostile one can declare gigabytes behind a few kilobytes (a zip bomb), or a
 million rows, so `open_sheet` checks the zip's own directory first (entry count, declared sizes, compression ratio),
-then opens the workbook with openpyxl in read-only mode and reads the first sheet's rows one at a time with lxml
-(`_sheet_rows`), stopping at a row limit.
+then lets openpyxl read the first sheet in read-only mode, one row at a time, stopping at a row limit.
 """
 
 from __future__ import annotations
@@ -29,11 +28,14 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 LANGUAGES = ("zh-hans", "en")
 
 # The warning colours as Excel fills, in the shades office spreadsheets use for 预警 (Excel's own good/neutral/bad).
-WARNING_COLOURS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE", "paused": "D9D9D9"}
-WARNING_FILLS = {name: PatternFill("solid", fgColor=rgb) for name, rgb in WARNING_COLOURS.items()}
+WARNING_FILLS = {
+    "green": PatternFill("solid", fgColor="C6EFCE"),
+    "yellow": PatternFill("solid", fgColor="FFEB9C"),
+    "red": PatternFill("solid", fgColor="FFC7CE"),
+    "paused": PatternFill("solid", fgColor="D9D9D9"),
+}
 HEADER_FONT = Font(bold=True)
-HEADER_COLOUR = "DDEBF7"
-HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FONT = Font(bold=True, color="C00000")
 WRAP = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -171,10 +173,11 @@ def open_sheet(upload: IO[bytes], *, known_headings: Iterable[str], max_rows: in
         raise BadSpreadsheet(_("The workbook has no worksheet."))
     sheet = workbook.worksheets[0]
     known = {heading_key(h) for h in known_headings}
-    rows = _sheet_rows(archive, workbook, sheet)
+    rows = sheet.iter_rows(max_col=MAX_COLUMNS)
     header_row, headings = 0, []
     try:
-        for number, values in rows:
+        for number, row in enumerate(rows, start=1):
+            values = [cell.value for cell in row]
             if sum(heading_key(v) in known for v in values) >= 2:
                 header_row, headings = number, [str(v).strip() if v is not None else "" for v in values]
                 break
@@ -205,9 +208,7 @@ HEADING_SEARCH_ROWS = 10
 BLANK_RUN = 1000
 
 
-def _data_rows(
-    rows: Iterator[tuple[int, list[Any]]], header_row: int, max_rows: int
-) -> Iterator[tuple[int, list[Any]]]:
+def _data_rows(rows: Iterator[Any], header_row: int, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     try:
         yield from _rows_until_blank(rows, header_row, max_rows)
     except (Formula, BadSpreadsheet):
@@ -216,15 +217,15 @@ def _data_rows(
         raise BadSpreadsheet(_("The workbook could not be read; open it in Excel or WPS and save it again.")) from None
 
 
-def _rows_until_blank(
-    rows: Iterator[tuple[int, list[Any]]], header_row: int, max_rows: int
-) -> Iterator[tuple[int, list[Any]]]:
+def _rows_until_blank(rows: Iterator[Any], header_row: int, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     blank_run = 0
     read = 0
-    for number, values in rows:
-        for index, value in enumerate(values):
-            if isinstance(value, FormulaText):
-                raise Formula(number, column_letter(index))
+    for number, row in enumerate(rows, start=header_row + 1):
+        values = []
+        for cell in row:
+            if getattr(cell, "data_type", None) == "f":
+                raise Formula(number, getattr(cell, "column_letter", "?"))
+            values.append(cell.value)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             blank_run += 1
             if blank_run >= BLANK_RUN:
@@ -237,112 +238,6 @@ def _rows_until_blank(
                 _("The sheet has more than %(max)s rows; split it into several files.") % {"max": f"{max_rows:,}"}
             )
         yield number, values
-
-
-class FormulaText(str):
-    """A formula cell's formula ("=A1+1"): what the heading search sees of it; `_rows_until_blank` refuses it."""
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL, _VALUE, _FORMULA, _INLINE = (f"{_MAIN}{tag}" for tag in ("row", "c", "v", "f", "is"))
-_TEXT, _RUN = f"{_MAIN}t", f"{_MAIN}r"
-
-
-def _sheet_rows(archive: zipfile.ZipFile, workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
-    """The rows of a worksheet, numbered as Excel shows them (a row missing from the XML comes as an empty one), each
-    the values of its first MAX_COLUMNS columns as openpyxl's read-only reader gives them, a formula as FormulaText.
-
-    The sheet's XML is read here with lxml, one row element at a time, using the shared strings and date styles that
-    openpyxl read with the workbook: openpyxl builds several Python objects for every cell it reads, which made a
-    10,000-row import spend most of its time reading the file.
-    """
-    from lxml import etree
-    from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
-    strings, epoch = sheet._shared_strings, workbook.epoch
-    dates, durations = workbook._date_formats, workbook._timedelta_formats
-    columns: dict[str, int] = {}
-    expected = 1
-    with archive.open(sheet._worksheet_path) as xml:
-        for _event, row in etree.iterparse(xml, tag=_ROW, resolve_entities=False, no_network=True):
-            number = _row_number(row.get("r"), expected)
-            for missing in range(expected, number):
-                yield missing, []
-            values: list[Any] = []
-            column = -1
-            for cell in row.iterchildren(_CELL):
-                ref = cell.get("r")
-                if ref:
-                    letters = ref.rstrip("0123456789")
-                    column = columns.get(letters, -1)
-                    if column < 0:
-                        column = columns[letters] = column_index_from_string(letters) - 1
-                else:
-                    column += 1
-                if column >= MAX_COLUMNS:
-                    continue
-                kind, value, formula, inline = cell.get("t", "n"), None, None, None
-                for child in cell:  # faster than find(): no path to parse
-                    tag = child.tag
-                    if tag == _VALUE:
-                        value = child.text or None
-                    elif tag == _FORMULA:
-                        formula = child
-                    elif tag == _INLINE:
-                        inline = child
-                if formula is not None:
-                    value = FormulaText("=" + (formula.text or ""))
-                elif kind == "inlineStr":
-                    value = None if inline is None else _inline_text(inline)
-                elif value is None:
-                    pass
-                elif kind == "n":
-                    value = float(value) if "." in value or "E" in value or "e" in value else int(value)
-                    style = int(cell.get("s") or 0)
-                    if style in dates:
-                        try:
-                            value = from_excel(value, epoch, timedelta=style in durations)
-                        except (OverflowError, ValueError):
-                            value = "#VALUE!"
-                elif kind == "s":
-                    value = strings[int(value)]
-                elif kind == "b":
-                    value = bool(int(value))
-                elif kind == "d":
-                    value = from_ISO8601(value)
-                if value is not None and column < len(values):
-                    values[column] = value
-                elif value is not None:
-                    values.extend([None] * (column - len(values)))
-                    values.append(value)
-            # Keep memory to one row: drop the row and the (already read) rows before it.
-            row.clear()
-            while row.getprevious() is not None:
-                del row.getparent()[0]
-            if number < expected:  # out of order: openpyxl's reader skips it too
-                continue
-            expected = number + 1
-            yield number, values
-
-
-def _inline_text(inline: Any) -> str:
-    """An inline string's text: its plain text, then its formatted runs' (as openpyxl's Text.content)."""
-    plain = [part.text or "" for part in inline if part.tag == _TEXT]
-    runs = [t.text or "" for part in inline if part.tag == _RUN for t in part if t.tag == _TEXT]
-    return "".join(plain + runs)
-
-
-def _row_number(attribute: str | None, expected: int) -> int:
-    if not attribute:
-        return expected
-    try:
-        return int(attribute)
-    except ValueError:
-        number = float(attribute)
-        if not number.is_integer():
-            raise
-        return int(number)
 
 
 class Formula(Exception):
