@@ -5,8 +5,8 @@ assigned to it (`assigned_on`) within the period's dates, or, for an appraisal c
 findings. Withdrawn tickets (logged in error) are counted apart and in nothing else. Every figure is an aggregate in
 SQL, one statement per source (tickets, their transition events, extensions, pauses, public feedback); the tickets'
 are counted by unit, indicator and state, and the indicators' weights and the states' meaning are applied to the few
-rows that come back, so each ticket is only tested on its dates. Working days are counted in SQL on the official calendar with the
-working-day ordinals of tracker.warning_filter (W(b) − W(a) = working days in (a, b]).
+rows that come back, so each ticket is only tested on its dates. Working days are counted in SQL on the official
+calendar with the working-day ordinals of tracker.warning_filter (W(b) − W(a) = working days in (a, b]).
 
 Figures, per unit:
 - received, withdrawn, open, closed (销号);
