@@ -3,9 +3,10 @@
 A period is a month, a quarter, a year or an appraisal cycle. The tickets counted are those the unit received in it:
 assigned to it (`assigned_on`) within the period's dates, or, for an appraisal cycle, arising from that appraisal's
 findings. Withdrawn tickets (logged in error) are counted apart and in nothing else. Every figure is an aggregate in
-SQL, one statement per source (tickets, their transition events, extensions, pauses, public feedback), so the cost
-grows with the number of units, not of tickets. Working days are counted in SQL on the official calendar with the
-working-day ordinals of tracker.warning_filter (W(b) − W(a) = working days in (a, b]).
+SQL, one statement per source (tickets, their transition events, extensions, pauses, public feedback); the tickets'
+are counted by unit, indicator and state, and the indicators' weights and the states' meaning are applied to the few
+rows that come back, so each ticket is only tested on its dates. Working days are counted in SQL on the official
+calendar with the working-day ordinals of tracker.warning_filter (W(b) − W(a) = working days in (a, b]).
 
 Figures, per unit:
 - received, withdrawn, open, closed (销号);
@@ -45,7 +46,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, NullIf, TruncDate, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +56,7 @@ from tracker.models import (
     EventKind,
     ExtensionRequest,
     Feedback,
+    Indicator,
     PauseRequest,
     Rating,
     RequestState,
@@ -113,6 +115,9 @@ STAGE_STATES = {
     "verifying": TicketState.EXPLAINED,
     "closing": TicketState.VERIFIED,
 }
+STAGE_OF_STATE = {state: stage for stage, state in STAGE_STATES.items()}
+# The states in which a ticket past its rectification deadline is late though its stage clock may not be.
+RUNNING_LATE_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING)
 TRANSITION_KINDS = [
     EventKind.CREATED,
     EventKind.ACCEPT,
@@ -282,6 +287,8 @@ def _policy_days(prefix: str, attribute: str | tuple[str, ...]) -> Case:
 
 
 def _weight(prefix: str = "") -> ExpressionWrapper:
+    """A ticket's weight in SQL, for the trend: grouped by unit and month alone, its groups stay few enough for
+    PostgreSQL to count them in a hash table, where adding the indicator (as the scoreboard does) made it sort."""
     weight = Case(
         When(**{f"{prefix}finding__indicator__weight__gt": 0}, then=F(f"{prefix}finding__indicator__weight")),
         default=Value(Decimal("1")),
@@ -293,6 +300,61 @@ def _weight(prefix: str = "") -> ExpressionWrapper:
         output_field=DecimalField(max_digits=8, decimal_places=3),
     )
     return ExpressionWrapper(weight * key, output_field=DecimalField(max_digits=12, decimal_places=3))
+
+
+def _indicator_weights(indicator_ids: set[int]) -> dict[int, tuple[Decimal, bool]]:
+    """Each indicator's weight in the score (its weight, 1 when it has none, × KEY_FACTOR for a key indicator) and
+    whether it is key."""
+    rows = Indicator.objects.filter(pk__in=indicator_ids).values_list("pk", "weight", "is_key")
+    return {
+        pk: ((weight if weight > 0 else Decimal(1)) * (KEY_FACTOR if is_key else Decimal(1)), is_key)
+        for pk, weight, is_key in rows
+    }
+
+
+def _judged_counts(today: dt.date) -> dict[str, Count]:
+    """What the weighted timeliness is made of, counted per group of tickets sharing a unit, an indicator and a state
+    (`_Timeliness.add` reads them with the state): closed, closed by the original deadline, closed after it but by
+    the extended one; not closed and overdue (the running stage clock has passed), or that or past the
+    rectification deadline. The state tests are left to the reader, so each ticket is tested only on its dates."""
+    original = Coalesce("original_due_on", "due_on")
+    overdue = Q(paused_workdays_left__isnull=True, stage_deadline__lt=today)  # overdue_q, less its state test
+    return {
+        "n": Count("pk"),
+        "closed": Count("closed_on"),
+        "on_time_original": Count("pk", filter=Q(closed_on__lte=original)),
+        "on_time_extended": Count("pk", filter=Q(closed_on__lte=F("due_on"))),
+        "on_time_extended_only": Count("pk", filter=Q(closed_on__gt=original, closed_on__lte=F("due_on"))),
+        "overdue": Count("pk", filter=overdue),
+        "open_overdue": Count("pk", filter=Q(closed_on__isnull=True) & overdue),
+        "open_overdue_or_late": Count("pk", filter=Q(closed_on__isnull=True) & (overdue | Q(due_on__lt=today))),
+    }
+
+
+class _Timeliness:
+    """Σ weight × credit and Σ weight over the tickets judged (closed, or open past a deadline), from the rows of
+    `_judged_counts`."""
+
+    def __init__(self) -> None:
+        self.credit = Decimal(0)
+        self.weight = Decimal(0)
+
+    def add(self, row: dict[str, Any], weight: Decimal) -> None:
+        """A row of live tickets (not withdrawn) of one indicator and state."""
+        on_time, extended = row["on_time_original"], row["on_time_extended_only"]
+        late = row["closed"] - on_time - extended
+        if row["state"] in RUNNING_LATE_STATES:
+            overdue = row["open_overdue_or_late"]
+        elif row["state"] in OPEN_STATES:
+            overdue = row["open_overdue"]
+        else:
+            overdue = 0
+        self.credit += weight * (CREDIT_ORIGINAL * on_time + CREDIT_EXTENDED * extended + CREDIT_LATE * late)
+        self.weight += weight * (on_time + extended + late + overdue)
+
+    @property
+    def value(self) -> float | None:
+        return round(float(self.credit / self.weight), 4) if self.weight else None
 
 
 @dataclass
@@ -335,64 +397,54 @@ def unit_scoreboard(
 
 
 def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, today: dt.date) -> None:
-    tickets = cohort.tickets()
-    live = ~Q(state=TicketState.WITHDRAWN)
-    closed = Q(closed_on__isnull=False) & live
-    original = Coalesce("original_due_on", "due_on")
-    running_late = Q(state__in=(TicketState.ASSIGNED, TicketState.RECTIFYING), due_on__lt=today)
-    credit = Case(
-        When(closed & Q(closed_on__lte=original), then=Value(CREDIT_ORIGINAL)),
-        When(closed & Q(closed_on__lte=F("due_on")), then=Value(CREDIT_EXTENDED)),
-        When(closed, then=Value(CREDIT_LATE)),
-        When(live & (overdue_q(today) | running_late), then=Value(CREDIT_OVERDUE)),
-        default=None,
-        output_field=DecimalField(max_digits=4, decimal_places=2),
-    )
-    delay = Case(
-        When(closed & Q(closed_on__gt=F("due_on")), then=w("closed_on") - w("due_on")),
-        When(live & running_late, then=Value(w.today) - w("due_on")),
+    """The figures of the tickets themselves, in one statement grouped by unit, indicator and state: the state and
+    the indicator's weight are applied to each group here rather than tested on each ticket there."""
+    # Working days past the rectification deadline: closed late, or still being signed for or rectified past it.
+    past_deadline = Case(
+        When(closed_on__gt=F("due_on"), then=w("closed_on") - w("due_on")),
+        When(Q(due_on__lt=today, state__in=RUNNING_LATE_STATES), then=Value(w.today) - w("due_on")),
         default=None,
         output_field=IntegerField(),
     )
-    annotated = tickets.annotate(_credit=credit, _delay=delay, _weight=_weight())
-    figures = {
-        "received": Count("pk", filter=live),
-        "withdrawn": Count("pk", filter=Q(state=TicketState.WITHDRAWN)),
-        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
-        "closed": Count("pk", filter=closed),
-        "on_time_original": Count("pk", filter=closed & Q(closed_on__lte=original)),
-        "on_time_extended": Count("pk", filter=closed & Q(closed_on__lte=F("due_on"))),
-        "overdue_now": Count("pk", filter=overdue_q(today)),
-        "late": Count("pk", filter=Q(_delay__gt=0)),
-        "delay_sum": Sum("_delay", filter=Q(_delay__gt=0)),
-        "delay_max": Max("_delay", filter=Q(_delay__gt=0)),
-        "key": Count("pk", filter=live & Q(finding__indicator__is_key=True)),
-        "credit": Sum(F("_weight") * F("_credit"), filter=Q(_credit__isnull=False)),
-        "weight": Sum("_weight", filter=Q(_credit__isnull=False)),
-        **{
-            f"overdue_{stage}": Count("pk", filter=overdue_q(today) & Q(state=state))
-            for stage, state in STAGE_STATES.items()
-        },
-    }
-    rows = cast(list[dict[str, Any]], list(annotated.values("lead_unit").annotate(**figures).order_by()))
+    delay = NullIf(Greatest(past_deadline, Value(0)), Value(0))  # NULL unless at least one working day late
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            cohort.tickets()
+            .annotate(_delay=delay)
+            .values("lead_unit", "finding__indicator", "state")
+            .annotate(**_judged_counts(today), late=Count("_delay"), delay_sum=Sum("_delay"), delay_max=Max("_delay"))
+            .order_by()
+        ),
+    )
+    weights = _indicator_weights({row["finding__indicator"] for row in rows})
+    timeliness = {unit_id: _Timeliness() for unit_id in cards}
+    delays: dict[int, tuple[int, int]] = {}
     for row in rows:
-        card = cards[row["lead_unit"]]
-        card.received, card.withdrawn, card.open, card.closed = (
-            row["received"],
-            row["withdrawn"],
-            row["open"],
-            row["closed"],
-        )
-        card.closed_on_time_original = row["on_time_original"]
-        card.closed_on_time_extended = row["on_time_extended"]
-        card.overdue_now = row["overdue_now"]
-        card.overdue_now_by_stage = {stage: row[f"overdue_{stage}"] for stage in STAGES}
-        card.late = row["late"]
-        card.average_delay_workdays = round(row["delay_sum"] / row["late"], 2) if row["late"] else None
-        card.worst_delay_workdays = row["delay_max"]
-        card.key_tickets = row["key"]
-        if row["weight"]:
-            card.timeliness = round(float(Decimal(row["credit"] or 0) / Decimal(row["weight"])), 4)
+        card, state = cards[row["lead_unit"]], row["state"]
+        if state == TicketState.WITHDRAWN:
+            card.withdrawn += row["n"]
+            continue
+        weight, is_key = weights[row["finding__indicator"]]
+        card.received += row["n"]
+        card.key_tickets += row["n"] if is_key else 0
+        card.closed += row["closed"]
+        card.closed_on_time_original += row["on_time_original"]
+        card.closed_on_time_extended += row["on_time_extended"]
+        if state in OPEN_STATES:
+            card.open += row["n"]
+            card.overdue_now += row["overdue"]
+            card.overdue_now_by_stage[STAGE_OF_STATE[state]] += row["overdue"]
+        if row["late"]:
+            total, worst = delays.get(card.unit.pk, (0, 0))
+            card.late += row["late"]
+            delays[card.unit.pk] = (total + row["delay_sum"], max(worst, row["delay_max"]))
+        timeliness[card.unit.pk].add(row, weight)
+    for unit_id, card in cards.items():
+        if card.late:
+            total, worst = delays[unit_id]
+            card.average_delay_workdays, card.worst_delay_workdays = round(total / card.late, 2), worst
+        card.timeliness = timeliness[unit_id].value
 
 
 def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -> None:

@@ -46,15 +46,19 @@ class WorkdayOrdinal(Func):
         ]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        # A subscript outside the array is NULL: a date up to plain_from reads its ordinal with x computed once (x
+        # may be a time zone conversion or a subquery); a later one takes the weekday arithmetic; an earlier one, and
+        # NULL, give NULL.
         x, params = compiler.compile(self.source_expressions[0])
-        tail = f"(GREATEST({x}, %s::date) - %s::date)"
+        tail = f"({x} - %s::date)"
         sql = (
-            f"((%s::int[])[(LEAST({x}, %s::date) - %s::date) + 1] + 5 * ({tail} / 7) + (%s::int[])[({tail} %% 7) + 1])"
+            f"COALESCE((%s::int[])[({x} - %s::date) + 1],"
+            f" CASE WHEN {x} > %s::date THEN %s + 5 * ({tail} / 7) + (%s::int[])[({tail} %% 7) + 1] END)"
         )
         return sql, [
-            self.ordinals, *params, self.plain_from, self.origin,
-            *params, self.plain_from, self.plain_from,
-            self.week_prefix, *params, self.plain_from, self.plain_from,
+            self.ordinals, *params, self.origin,
+            *params, self.plain_from, self.ordinals[-1], *params, self.plain_from, self.week_prefix, *params,
+            self.plain_from,
         ]  # fmt: skip
 
     # A list, as Django 5.2 extends a lookup's params in place; django-stubs types them as a tuple.

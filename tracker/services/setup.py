@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from tracker.errors import Forbidden, Invalid
@@ -144,11 +145,17 @@ def _write_findings(actor: User, specs: list[FindingSpec]) -> list[Ticket]:
     clock, its co-units and its "created" event. A finding on a unit and indicator (by code, so across appraisal
     cycles) that already has one, here or earlier in `specs`, is recurring (反复出现)."""
     today = clocks.today()
-    seen = set(
-        Finding.objects.filter(
-            unit__in={s.unit.pk for s in specs}, indicator__code__in={s.indicator.code for s in specs}
-        ).values_list("unit_id", "indicator__code")
-    )
+    # Which of the specs' units already have a finding on an indicator with one of their codes: for each unit, each
+    # such indicator is probed on the (unit, indicator) index, where reading a unit's earlier findings would read
+    # hundreds of thousands of rows in a large ledger.
+    indicators = Indicator.objects.filter(code__in={s.indicator.code for s in specs})
+    seen = {
+        (unit_id, code)
+        for unit_id in {s.unit.pk for s in specs}
+        for code in indicators.filter(
+            Exists(Finding.objects.filter(unit_id=unit_id, indicator_id=OuterRef("pk")))
+        ).values_list("code", flat=True)
+    }
     findings = []
     for spec in specs:
         key = (spec.unit.pk, spec.indicator.code)
