@@ -117,6 +117,8 @@ STAGE_STATES = {
 STAGE_OF_STATE = {state: stage for stage, state in STAGE_STATES.items()}
 # The states in which a ticket past its rectification deadline is late though its stage clock may not be.
 RUNNING_LATE_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING)
+
+
 def stage_notes() -> list[str]:
     return [
         _(
