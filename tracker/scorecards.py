@@ -114,7 +114,7 @@ STAGE_STATES = {
     "verifying": TicketState.EXPLAINED,
     "closing": TicketState.VERIFIED,
 }
-STAGE_OF_STATE = {state: stage for stage, state in STAGE_STATES.items()}
+STAGE_OF_STATE: dict[str, str] = {state: stage for stage, state in STAGE_STATES.items()}
 # The states in which a ticket past its rectification deadline is late though its stage clock may not be.
 RUNNING_LATE_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING)
 
