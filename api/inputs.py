@@ -84,14 +84,13 @@ class MilestoneInput(serializers.Serializer):
     due_on = EnteredDateField()
 
 
-class AcceptInput(TransitionInput):
-    """签收: the unit signs for the ticket with its plan; the target date may not lie after the deadline."""
+class PlanInput(TransitionInput):
+    """The plan (整改方案). A part left out keeps what the submitted plan says; the plan as a whole must be complete."""
 
-    name = "accept"
-    measures = serializers.CharField(max_length=TEXT, label=_label("measures"))
-    goal = serializers.CharField(max_length=TEXT, label=_label("goal"))
-    responsible_person = serializers.CharField(max_length=50, label=_label("responsible_person"))
-    target_date = EnteredDateField(label=_label("target_date"))
+    measures = serializers.CharField(max_length=TEXT, required=False, label=_label("measures"))
+    goal = serializers.CharField(max_length=TEXT, required=False, label=_label("goal"))
+    responsible_person = serializers.CharField(max_length=50, required=False, label=_label("responsible_person"))
+    target_date = EnteredDateField(required=False, label=_label("target_date"))
     milestones = serializers.ListField(
         child=MilestoneInput(), required=False, max_length=100, label=_("milestones (阶段节点)")
     )
@@ -101,6 +100,63 @@ class AcceptInput(TransitionInput):
 
     def validate_milestones(self, value: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         return [(m["title"], m["due_on"]) for m in value]
+
+
+class SubmitPlanInput(PlanInput):
+    """报送方案: an officer submits the plan for the unit head's signature."""
+
+    name = "submit_plan"
+
+
+class AcceptInput(PlanInput):
+    """签收: the unit head signs the plan (the submitted one, or as given) and rectifying starts."""
+
+    name = "accept"
+
+
+class SignPlanInput(PlanInput):
+    """签批方案: the head signs a plan that the assessor reviews before rectifying starts."""
+
+    name = "sign_plan"
+
+
+class ApprovePlanInput(TransitionInput):
+    """方案审核通过: the assessor approves the signed plan; rectifying starts."""
+
+    name = "approve_plan"
+    comment = serializers.CharField(max_length=TEXT, required=False, allow_blank=True, label=_("opinion"))
+
+
+class ReturnPlanInput(TransitionInput):
+    """方案退回: the assessor sends the plan back, saying what must change."""
+
+    name = "return_plan"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+
+
+class ReturnTicketInput(TransitionInput):
+    """退回: the unit returns a ticket that is not its own, with a reason and, if it knows, the right unit."""
+
+    name = "return_ticket"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+    suggested_unit = KeyField(
+        queryset=Unit.objects.all(), required=False, allow_null=True, label=_("the unit it belongs to")
+    )
+
+
+class InsistInput(TransitionInput):
+    """坚持交办: the ticket stays with the unit that returned it."""
+
+    name = "insist"
+    reason = serializers.CharField(max_length=REASON, label=_("reason"))
+
+
+class ContinueInput(TransitionInput):
+    """持续整改: a long-term problem stays open in its reporting cycle until the next review."""
+
+    name = "continue_rectifying"
+    comment = serializers.CharField(max_length=TEXT, label=_("opinion (验收意见)"))
+    next_review_on = EnteredDateField(label=_("next review (下次复核)"))
 
 
 class ReassignInput(TransitionInput):
@@ -164,8 +220,15 @@ class WithdrawInput(TransitionInput):
 TRANSITION_INPUTS: dict[str, type[TransitionInput]] = {
     cls.name: cls
     for cls in (
+        SubmitPlanInput,
         AcceptInput,
+        SignPlanInput,
+        ApprovePlanInput,
+        ReturnPlanInput,
+        ReturnTicketInput,
+        InsistInput,
         ReassignInput,
+        ContinueInput,
         ExplainInput,
         VerifyInput,
         RejectInput,
@@ -269,6 +332,31 @@ class PauseRequestInput(VersionMixin):
 
 class ResumeInput(VersionMixin):
     pass
+
+
+class SupervisionInput(VersionMixin):
+    """A supervisor's step on a ticket: listing it (挂牌督办), or what follows a listing: a summons talk (约谈) or a
+    circulated notice (通报)."""
+
+    action = serializers.ChoiceField(
+        choices=[
+            ("listed", _("List for supervision (挂牌督办)")),
+            ("summoned", _("Summons talk (约谈)")),
+            ("circulated", _("Circulated notice (通报)")),
+        ]
+    )
+    note = serializers.CharField(
+        max_length=TEXT, help_text=_("Why the ticket is listed; what the talk agreed; the notice's text or number.")
+    )
+    held_on = EnteredDateField(required=False, allow_null=True, help_text=_("The day the summons talk was held."))
+
+
+class ReviewInput(VersionMixin):
+    """复核: keep the verdict, or send the ticket back with a reason (and a new deadline when it stands explained)."""
+
+    reopen = serializers.BooleanField()
+    reason = serializers.CharField(max_length=REASON, required=False, allow_blank=True, default="")
+    new_deadline = EnteredDateField(required=False, allow_null=True)
 
 
 class DecisionInput(serializers.Serializer):

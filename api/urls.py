@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.errors import not_found
-from api.views import account, activity, decisions, public, reference, spreadsheets, tickets
+from api.views import account, activity, decisions, public, reference, spreadsheets, supervision, tickets
 
 v1 = [
     path("auth/token/", account.TokenCreate.as_view(), name="token"),
@@ -20,6 +20,7 @@ v1 = [
     path("tickets/<int:pk>/", tickets.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<int:pk>/transitions/", tickets.TicketTransition.as_view(), name="ticket-transitions"),
     path("tickets/<int:pk>/events/", tickets.TicketEvents.as_view(), name="ticket-events"),
+    path("tickets/<int:pk>/stages/", tickets.TicketStages.as_view(), name="ticket-stages"),
     path("tickets/<int:pk>/progress/", activity.TicketProgress.as_view(), name="ticket-progress"),
     path("tickets/<int:pk>/evidence/", activity.TicketEvidence.as_view(), name="ticket-evidence"),
     path(
@@ -29,6 +30,8 @@ v1 = [
     ),
     path("tickets/<int:pk>/pause-requests/", activity.TicketPauseRequests.as_view(), name="ticket-pause-requests"),
     path("tickets/<int:pk>/resume/", activity.TicketResume.as_view(), name="ticket-resume"),
+    path("tickets/<int:pk>/supervision/", supervision.TicketSupervision.as_view(), name="ticket-supervision"),
+    path("tickets/<int:pk>/review/", supervision.TicketReview.as_view(), name="ticket-review"),
     path("evidence/<int:pk>/file/", activity.EvidenceFile.as_view(), name="evidence-file"),
     path("extension-requests/", activity.ExtensionRequestList.as_view(), name="extension-request-list"),
     path(

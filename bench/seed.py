@@ -35,7 +35,7 @@ from django.utils import timezone
 from tracker import services
 from tracker.models import Appraisal, Dimension, Indicator, Ticket, Unit, UnitKind
 from workflows import calendar, clocks
-from workflows.machine import Role, TicketState
+from workflows.machine import OPEN_STATES, Role, TicketState
 from workflows.models import Policy, RectificationClass, Severity
 
 if TYPE_CHECKING:
@@ -357,12 +357,25 @@ def add_tickets(seed: Seed, count: int, *, state: str | None = None, progress=No
                 _copy("tracker_finding", FINDING_COLUMNS, findings)
                 _copy("tracker_ticket", TICKET_COLUMNS, tickets)
                 _copy("tracker_ticketevent", EVENT_COLUMNS, events)
+                _open_stages(first_ticket + start, first_ticket + min(start + BATCH, count) - 1)
             done = min(start + BATCH, count)
             if progress and count > BATCH:
                 rate = done / (time.perf_counter() - started)
                 progress(f"{done:,} / {count:,} tickets ({rate:,.0f} tickets/s)")
         pool.submit(connections.close_all).result()  # the calendar may have read its overrides in that thread
     return range(first_ticket, first_ticket + count)
+
+
+def _open_stages(first: int, last: int) -> None:
+    """The stage record of the open tickets just copied: their current stage, as the services open it (the
+    stages a seeded ticket went through before are not imagined)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tracker_ticketstage (ticket_id, state, unit_id, started_on, deadline) "
+            "SELECT id, state, lead_unit_id, stage_started_on, stage_deadline FROM tracker_ticket "
+            "WHERE id BETWEEN %s AND %s AND state = ANY(%s)",
+            [first, last, list(OPEN_STATES)],
+        )
 
 
 def _reserve_ids(table: str, count: int) -> int:
@@ -445,7 +458,8 @@ class _Writer:
         officer, head = seed.user_ids[seed.officers[unit]], seed.user_ids[seed.heads[unit]]
         indicator, appraisal, code = rng.choice(seed.indicators)
         klass = rng.choices(*self.classes)[0]
-        severity = rng.choices(*self.severities)[0]
+        # A fresh block is signed for by its unit head at once: no plan of it waits for the assessor's review.
+        severity = Severity.GENERAL if fresh else rng.choices(*self.severities)[0]
         policy = self._policy(klass, severity)
         recurring = (unit, code) in self.seen
         self.seen.add((unit, code))

@@ -193,13 +193,14 @@ def _accept_worker(seed: bench_seed.Seed, ids: list[int], start_at: float, secon
 
 
 def _plan(seed: bench_seed.Seed, ids: Sequence[int]) -> dict[int, tuple[AbstractBaseUser, dt.date]]:
-    """What the client of each ticket brings to the accept: the officer of its unit and its deadline as target."""
-    officers = {unit: seed.user_ids[name] for unit, name in seed.officers.items()}
-    users = get_user_model().objects.in_bulk(set(officers.values()))
+    """What the client of each ticket brings to the accept: the head of its unit, who signs the plan (签收), and its
+    deadline as target."""
+    heads = {unit: seed.user_ids[name] for unit, name in seed.heads.items()}
+    users = get_user_model().objects.in_bulk(set(heads.values()))
     # By range, not by list: a block may hold more ids than one statement takes parameters.
     wanted = set(ids)
     rows = Ticket.objects.filter(pk__range=(min(ids), max(ids))).values_list("pk", "lead_unit_id", "due_on")
-    return {pk: (users[officers[unit]], due) for pk, unit, due in rows if pk in wanted}
+    return {pk: (users[heads[unit]], due) for pk, unit, due in rows if pk in wanted}
 
 
 def _accept(ticket_id: int, actor: AbstractBaseUser, due: dt.date) -> Ticket:

@@ -79,6 +79,10 @@ class Plan:
     target: str  # the state the ticket should reach
     days_ago: int  # when it was assigned
     overdue: bool = False  # left to run past its deadline
+    # For a ticket left in signing: how far its plan got ("submitted" to the head, signed and awaiting "review"), or
+    # "returned" by the unit as not its own.
+    signing: str = ""
+    listed: bool = False  # listed for supervision (挂牌督办) and its unit head summoned (约谈)
 
 
 FINDINGS = [
@@ -127,6 +131,7 @@ FINDINGS = [
         RectificationClass.IMMEDIATE,
         TicketState.ASSIGNED,
         1,
+        signing="submitted",
     ),
     Plan(
         "LJ-QH-HC",
@@ -146,6 +151,7 @@ FINDINGS = [
         TicketState.ASSIGNED,
         8,
         overdue=True,
+        signing="review",
     ),
     Plan(
         "LJ-QH-HC",
@@ -255,6 +261,7 @@ FINDINGS = [
         TicketState.RECTIFYING,
         66,
         overdue=True,
+        listed=True,
     ),
     Plan(
         "LJ-DH-ED",
@@ -300,6 +307,16 @@ FINDINGS = [
         RectificationClass.TIME_LIMITED,
         TicketState.ASSIGNED,
         3,
+    ),
+    Plan(
+        "LJ-QH-AG",
+        "A06",
+        "城区主干道占道经营、流动摊贩管理不到位",
+        Severity.GENERAL,
+        RectificationClass.TIME_LIMITED,
+        TicketState.ASSIGNED,
+        2,
+        signing="returned",
     ),
 ]
 
@@ -430,12 +447,20 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
                 version=ticket.version,
                 reason="经核实该问题已在上一轮考核中整改到位，属重复交办",
             )
+    if plan.signing == "returned":
+        with at(calendar.add_workdays(day, 1)):
+            return services.ticket_return_ticket(
+                ticket_id=ticket.pk,
+                actor=officer,
+                version=ticket.version,
+                reason="占道经营和流动摊贩由城市管理部门执法，不属本单位职责，建议改派城管局。",
+            )
     day = calendar.add_workdays(day, 1 if plan.klass == RectificationClass.IMMEDIATE else 2)
     with at(day):
         ticket.refresh_from_db()
         target_date = min(ticket.due_on, calendar.add_workdays(day, 40))
         halfway = calendar.add_workdays(day, max(1, calendar.workdays_between(day, target_date) // 2))
-        ticket = services.ticket_accept(
+        ticket = services.ticket_submit_plan(
             ticket_id=ticket.pk,
             actor=officer,
             version=ticket.version,
@@ -449,6 +474,26 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
             target_date=target_date,
             milestones=[("完成排查并建立问题清单", halfway), ("完成整改并提交佐证材料", target_date)],
         )
+    if plan.signing == "submitted":
+        return ticket
+    # The head signs the officer's plan; a severe finding's plan then waits for the assessor's review (方案审核).
+    sign_day = calendar.add_workdays(day, 1) if plan.signing == "review" else day
+    with at(sign_day):
+        if ticket.plan_needs_review():
+            ticket = services.ticket_sign_plan(ticket_id=ticket.pk, actor=head, version=ticket.version)
+        else:
+            ticket = services.ticket_accept(ticket_id=ticket.pk, actor=head, version=ticket.version)
+    if plan.signing == "review":
+        return ticket
+    if ticket.state == TicketState.ASSIGNED:
+        day = calendar.add_workdays(day, 1)
+        with at(day):
+            ticket = services.ticket_approve_plan(
+                ticket_id=ticket.pk,
+                actor=assessor,
+                version=ticket.version,
+                comment="方案措施具体，时限合理，同意实施。",
+            )
     report_days = [d for d in (calendar.add_workdays(day, 10), calendar.add_workdays(day, 25)) if d < today]
     if plan.overdue:
         report_days = report_days[:1]
@@ -463,6 +508,19 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
                 else "主体整改工作基本完成，正在整理佐证材料。",
                 percent=30 * n if plan.target == TicketState.RECTIFYING else 45 * n,
                 files=[_evidence(f"第{n}次整改进展报告.txt")],
+            )
+    if plan.listed:
+        with at(calendar.subtract_workdays(today, 3)):
+            ticket = services.ticket_list(
+                ticket_id=ticket.pk, actor=supervisor, reason="逾期未完成整改，群众反映强烈，予以挂牌督办。"
+            )
+        with at(calendar.subtract_workdays(today, 1)):
+            ticket = services.ticket_follow_up(
+                ticket_id=ticket.pk,
+                actor=supervisor,
+                kind="summoned",
+                held_on=calendar.subtract_workdays(today, 1),
+                note="约谈单位主要负责人，要求10个工作日内完成定期检验清零，每周报送进展。",
             )
     if plan.target == TicketState.RECTIFYING:
         return ticket
@@ -493,6 +551,15 @@ def _drive(plan: Plan, units, users, indicators, today: dt.date, rng: random.Ran
         with at(calendar.add_workdays(day, 1)):
             services.feedback_give(ticket_id=ticket.pk, rating=rating, comment="", client=f"demo-{rng.random()}")
     if plan.target == TicketState.EXPLAINED:
+        if long_term and plan.days_ago >= 80:  # reviewed once already: kept in rectification (持续整改)
+            with at(calendar.add_workdays(day, 8)):
+                ticket = services.ticket_continue_rectifying(
+                    ticket_id=ticket.pk,
+                    actor=assessor,
+                    version=Ticket.objects.get(pk=ticket.pk).version,
+                    comment="管网通水率已由40%提升至75%，剩余村庄纳入明年计划，持续整改。",
+                    next_review_on=calendar.add_workdays(today, 20),
+                )
         return ticket
     day = calendar.add_workdays(day, 7)
     with at(day):

@@ -31,7 +31,7 @@ from notifications.models import Channel, Kind, Notification, State
 from tracker.models import EventKind, Ticket, TicketEvent
 from workflows import clocks
 from workflows.clocks import SHANGHAI, LadderStep, Rung
-from workflows.machine import STAGE_OWNER, Role
+from workflows.machine import STAGE_OWNER, Role, TicketState
 from workflows.models import Policy
 
 STAGE_KINDS = {
@@ -61,6 +61,14 @@ EVENT_KINDS: dict[str, str] = {
     EventKind.LISTED: Kind.LISTED_BY_SUPERVISOR,
     EventKind.CHASED: Kind.CHASED,
     EventKind.REVIEW_REQUESTED: Kind.REVIEW_REQUESTED,
+    EventKind.SUBMIT_PLAN: Kind.PLAN_SUBMITTED,
+    EventKind.SIGN_PLAN: Kind.PLAN_TO_REVIEW,
+    EventKind.RETURN_PLAN: Kind.PLAN_RETURNED,
+    EventKind.RETURN_TICKET: Kind.TICKET_RETURNED,
+    EventKind.INSIST: Kind.RETURN_UPHELD,
+    EventKind.CONTINUE_RECTIFYING: Kind.CONTINUED,
+    EventKind.SUMMONED: Kind.SUMMONED,
+    EventKind.CIRCULATED: Kind.CIRCULATED,
 }
 
 
@@ -73,6 +81,8 @@ def text_fields(text: messages.Text) -> dict[str, str]:
 class ClockPlan:
     rows: list[Notification] = field(default_factory=list)
     list_ticket: bool = False
+    # The due date of a progress report whose chase (催报) fires now: the miss is counted on the ticket.
+    missed_report: dt.date | None = None
 
 
 class Planner:
@@ -115,6 +125,8 @@ class Planner:
         if report_due is not None:
             for rung in self._fire(clocks.report_rungs(report_due, policy, self.ladder)):
                 plan.rows += self._clock_rows(ticket, REPORT_KINDS[rung.step], report_due, rung.offset)
+                if rung.step == LadderStep.CHASE:
+                    plan.missed_report = report_due
         return plan
 
     def _fire(self, rungs: list[Rung]) -> list[Rung]:
@@ -157,6 +169,8 @@ class Planner:
         head = self.directory.first_of(ticket.lead_unit_id, Role.HEAD, Role.OFFICER)
         if kind in (Kind.REMIND, Kind.REPORT_REMIND):
             found = [self.owners(ticket) if kind == Kind.REMIND else self.owners_of_reports(ticket)]
+            if unit_stage and ticket.state != TicketState.ASSIGNED or kind == Kind.REPORT_REMIND:
+                found += self.co_units(ticket)  # each co-unit is reminded of its part (协办)
         elif kind in (Kind.CHASE, Kind.REPORT_CHASE):
             found = [head if unit_stage or kind == Kind.REPORT_CHASE else self.owners(ticket)]
         elif kind == Kind.REPORT_SUPERVISE:
@@ -169,6 +183,11 @@ class Planner:
 
     def owners_of_reports(self, ticket: Ticket) -> Audience | None:
         return self.directory.first_of(ticket.lead_unit_id, Role.OFFICER, Role.HEAD)
+
+    def co_units(self, ticket: Ticket) -> list[Audience | None]:
+        """The officers (else the head) of each of the ticket's co-units, read with the ticket (the sweep prefetches
+        them)."""
+        return [self.directory.first_of(unit.pk, Role.OFFICER, Role.HEAD) for unit in ticket.co_units.all()]
 
     # --- changes --------------------------------------------------------------------------------------------
 
@@ -188,13 +207,17 @@ class Planner:
         d = self.directory
         if kind == Kind.ASSIGNED:
             found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]
-        elif kind in (Kind.AWAITING_VERIFICATION, Kind.REVIEW_REQUESTED):
+        elif kind in (Kind.AWAITING_VERIFICATION, Kind.REVIEW_REQUESTED, Kind.PLAN_TO_REVIEW):
             found = [d.nearest(unit_id, Role.ASSESSOR)]
+        elif kind == Kind.TICKET_RETURNED:
+            found = [d.nearest(unit_id, Role.ASSESSOR), d.nearest(unit_id, Role.SUPERVISOR)]
+        elif kind in (Kind.PLAN_SUBMITTED, Kind.SUMMONED, Kind.CIRCULATED):
+            found = [d.members(unit_id, Role.HEAD) or d.first_of(unit_id, Role.OFFICER)]
         elif kind in (Kind.LISTED_BY_SUPERVISOR, Kind.CHASED):
             found = [d.first_of(unit_id, Role.HEAD, Role.OFFICER), d.members(unit_id, Role.OFFICER)]
         elif kind in (Kind.AWAITING_CLOSE, Kind.EXTENSION_REQUESTED, Kind.PAUSE_REQUESTED):
             found = [d.nearest(unit_id, Role.SUPERVISOR)]
-        elif kind in (Kind.REJECTED, Kind.REOPENED):
+        elif kind in (Kind.REJECTED, Kind.REOPENED, Kind.PLAN_RETURNED, Kind.RETURN_UPHELD, Kind.CONTINUED):
             found = [d.members(unit_id, Role.OFFICER), d.members(unit_id, Role.HEAD)]
         else:  # a decision on the unit's request
             found = [d.first_of(unit_id, Role.OFFICER, Role.HEAD)]

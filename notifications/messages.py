@@ -140,6 +140,7 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         "due": day(data.get("due_on") or data.get("new_deadline") or ticket.due_on),
         "requested": day(data.get("requested_deadline", "")),
         "count": formats.localize(len(data.get("tickets") or []) or 1),
+        "review": day(data.get("next_review_on")),
     }
     subjects: dict[str, str] = {
         Kind.ASSIGNED: _("New ticket for %(unit)s: %(number)s"),
@@ -158,6 +159,14 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         Kind.LISTED_BY_SUPERVISOR: _("Listed for supervision (挂牌督办): %(number)s of %(unit)s"),
         Kind.CHASED: _("Chase (催办) from the supervision office: %(unit)s, %(count)s overdue tickets"),
         Kind.REVIEW_REQUESTED: _("Public dissatisfied, review (复核): %(number)s of %(unit)s"),
+        Kind.PLAN_SUBMITTED: _("Plan to sign (待签批): %(number)s"),
+        Kind.PLAN_TO_REVIEW: _("Plan to review (方案审核): %(number)s of %(unit)s"),
+        Kind.PLAN_RETURNED: _("Plan returned for revision (方案退回): %(number)s"),
+        Kind.TICKET_RETURNED: _("Returned as not its own (退回) by %(unit)s: %(number)s"),
+        Kind.RETURN_UPHELD: _("Assignment upheld (坚持交办): %(number)s stays with %(unit)s"),
+        Kind.CONTINUED: _("Rectification continues (持续整改): %(number)s, next review %(review)s"),
+        Kind.SUMMONED: _("Summons talk (约谈) on listed ticket %(number)s of %(unit)s"),
+        Kind.CIRCULATED: _("Circulated notice (通报) on listed ticket %(number)s of %(unit)s"),
     }
     subject = subjects[kind] % values
     lines = []
@@ -167,6 +176,10 @@ def event_text(kind: str, ticket: Ticket, data: dict) -> Text:
         lines.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
     if data.get("message"):
         lines.append(_("Message: %(message)s") % {"message": data["message"]})
+    if data.get("note"):
+        lines.append(_("Record: %(note)s") % {"note": data["note"]})
+    if kind in (Kind.PLAN_SUBMITTED, Kind.PLAN_RETURNED, Kind.TICKET_RETURNED) and ticket.stage_deadline:
+        lines.append(_("The signing deadline %(deadline)s keeps running.") % values)
     if kind == Kind.CHASED and data.get("numbers"):
         lines.append(_("Tickets: %(numbers)s") % {"numbers": "、".join(data["numbers"])})
     if kind == Kind.REVIEW_REQUESTED:

@@ -43,6 +43,16 @@ class Kind(models.TextChoices):
     LISTED_BY_SUPERVISOR = "listed_by_supervisor", _("Listed for supervision by a supervisor (挂牌督办)")
     CHASED = "chased", _("Chase from a supervisor (催办)")
     REVIEW_REQUESTED = "review_requested", _("Public dissatisfaction: review (复核)")
+    # The signing stage: the plan on its way to the head and the assessor, and a ticket a unit says is not its own.
+    PLAN_SUBMITTED = "plan_submitted", _("Plan awaiting the head's signature (待签批)")
+    PLAN_TO_REVIEW = "plan_to_review", _("Plan awaiting review (方案审核)")
+    PLAN_RETURNED = "plan_returned", _("Plan returned for revision (方案退回)")
+    TICKET_RETURNED = "ticket_returned", _("Ticket returned by a unit (退回)")
+    RETURN_UPHELD = "return_upheld", _("Assignment upheld (坚持交办)")
+    CONTINUED = "continued", _("Rectification continues (持续整改)")
+    # What follows listed supervision, told to the unit head.
+    SUMMONED = "summoned", _("Summons talk (约谈)")
+    CIRCULATED = "circulated", _("Circulated notice (通报)")
     # Supervisors' daily summary.
     DIGEST = "digest", _("Daily digest")
     # The clock of a decision's step (statement, investigation, deliberation, enforcement).

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from notifications import delivery
@@ -45,9 +45,9 @@ from notifications.digest import digest_rows
 from notifications.directory import Directory
 from notifications.models import Cursor, Notification
 from tracker.dashboard import figures_refresh
-from tracker.models import ProgressReport, Ticket, TicketEvent
+from tracker.models import ProgressReport, Ticket, TicketEvent, Unit
 from tracker.schedule import ticket_schedule, tickets_reschedule
-from tracker.services import tickets_mark_listed
+from tracker.services import tickets_mark_listed, tickets_mark_reports_missed
 from workflows import calendar
 from workflows.clocks import REPORTING_STATES, SHANGHAI
 from workflows.models import Policy
@@ -258,11 +258,16 @@ def _save(plans: list[tuple[Ticket, ClockPlan]], held: dt.datetime) -> None:
     # Only where this sweep's lease still stands: a service that restarted the clock meanwhile wins.
     tickets_reschedule(tickets=[ticket for ticket, _ in plans], held=held)
     tickets_mark_listed(ticket_ids=[ticket.pk for ticket, plan in plans if plan.list_ticket])
+    tickets_mark_reports_missed(missed={t.pk: plan.missed_report for t, plan in plans if plan.missed_report})
 
 
 def _for_messages(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Tickets with what their clocks and messages read, and no more (no plans, explanations, …)."""
-    return tickets.select_related("lead_unit", "finding").only(*MESSAGE_FIELDS)
+    return (
+        tickets.select_related("lead_unit", "finding")
+        .only(*MESSAGE_FIELDS)
+        .prefetch_related(Prefetch("co_units", queryset=Unit.objects.only("id", "path")))
+    )
 
 
 def _policy(ticket: Ticket) -> Policy:
@@ -273,7 +278,7 @@ def _last_reports(ticket_ids: list[int]) -> dict[int, dt.date]:
     if not ticket_ids:
         return {}
     rows = (
-        ProgressReport.objects.filter(ticket_id__in=ticket_ids)
+        ProgressReport.objects.filter(ticket_id__in=ticket_ids, unit__isnull=True)  # the lead unit's own reports
         .values("ticket_id")
         .annotate(last=Max("created_at"))
         .values_list("ticket_id", "last")

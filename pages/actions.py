@@ -73,6 +73,14 @@ def resume_clock(*, ticket: Ticket, actor: AbstractBaseUser, version: int) -> Re
     return attempt(lambda: services.clock_resume(ticket_id=ticket.pk, actor=actor, version=version))
 
 
+def list_ticket(*, ticket: Ticket, actor: AbstractBaseUser, version: int, reason: str) -> Refusal | None:
+    return attempt(lambda: services.ticket_list(ticket_id=ticket.pk, actor=actor, version=version, reason=reason))
+
+
+def follow_up(*, ticket: Ticket, actor: AbstractBaseUser, version: int, **data: Any) -> Refusal | None:
+    return attempt(lambda: services.ticket_follow_up(ticket_id=ticket.pk, actor=actor, version=version, **data))
+
+
 def decide(
     request: ExtensionRequest | PauseRequest, *, actor: AbstractBaseUser, approve: bool, reason: str
 ) -> Refusal | None:

@@ -52,6 +52,11 @@ def _paths() -> dict[tuple[str, str], tuple[str, tuple[int, int]]]:
         f"M{ax + 30},{ROW_Y} C{ax + 20},{ROW_Y - 40} {ax + 96},{ROW_Y - 40} {ax + 86},{ROW_Y - 3}",
         (ax + 58, ROW_Y - 34),
     )
+    # A long-term problem kept in rectification (持续整改) loops below its box.
+    paths[(S.EXPLAINED, S.EXPLAINED)] = (
+        f"M{ex + 30},{ROW_Y + H} C{ex + 20},{ROW_Y + H + 40} {ex + 96},{ROW_Y + H + 40} {ex + 86},{ROW_Y + H + 3}",
+        (ex + 58, ROW_Y + H + 46),
+    )
     wx, wy = POSITIONS[S.WITHDRAWN]
     paths[(S.ASSIGNED, S.WITHDRAWN)] = (f"M{ax + 50},{ROW_Y + H} L{wx + 30},{wy - 3}", (ax + 30, wy - 20))
     paths[(S.RECTIFYING, S.WITHDRAWN)] = (f"M{rx + 40},{ROW_Y + H} L{wx + 86},{wy - 3}", (rx + 48, wy - 20))
@@ -64,12 +69,20 @@ PATHS = _paths()
 def workflow_svg(current: str, available: Iterable[str] = ()) -> SafeString:
     """The diagram: the current state's box filled, the transitions in `available` drawn as the viewer's."""
     available = set(available)
-    edges = []
+    # Several transitions may share a path (the steps within the signing stage loop on `assigned`): one arrow, named
+    # by the first the viewer may fire on it (else the first of all), with an ellipsis when there are more.
+    by_path: dict[tuple[str, str], list[str]] = {}
     for spec in TRANSITIONS.values():
         for source in spec.sources:
-            d, (lx, ly) = PATHS[(source, spec.target)]
-            mine = spec.name in available and source == current
-            edges.append(("edge mine" if mine else "edge", d, lx, ly, short_label(str(spec.label))))
+            by_path.setdefault((source, spec.target), []).append(spec.name)
+    edges = []
+    for (source, target), names in by_path.items():
+        d, (lx, ly) = PATHS[(source, target)]
+        mine = [name for name in names if name in available and source == current]
+        label = short_label(str(TRANSITIONS[(mine or names)[0]].label))
+        if len(names) > 1:
+            label += " …"
+        edges.append(("edge mine" if mine else "edge", d, lx, ly, label))
     nodes = []
     for state, (x, y) in POSITIONS.items():
         css = "node current" if state == current else "node"

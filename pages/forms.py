@@ -140,6 +140,38 @@ class ResumeForm(VersionForm):
     pass
 
 
+class ListForm(VersionForm):
+    """挂牌督办 from the ticket page."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why it is listed"), max_length=REASON, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class FollowUpForm(VersionForm):
+    """What follows a listing: a summons talk (约谈) or a circulated notice (通报)."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Step"),
+        choices=[
+            ("summoned", gettext_lazy("Summons talk (约谈)")),
+            ("circulated", gettext_lazy("Circulated notice (通报)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    held_on = forms.DateField(
+        label=gettext_lazy("Talk held on"),
+        required=False,
+        widget=DateInput(),
+        help_text=gettext_lazy("For a summons talk."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Record (what was agreed; the notice's text or number)"),
+        max_length=TEXT,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
 class DecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=gettext_lazy("Decision"),

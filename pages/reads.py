@@ -30,10 +30,12 @@ from tracker.models import (
     ExtensionRequest,
     Feedback,
     PauseRequest,
+    PlanState,
     ProgressReport,
     RequestState,
     Ticket,
     TicketEvent,
+    TicketStage,
     Unit,
     Verification,
 )
@@ -118,6 +120,25 @@ def clock_of(state: str, deadline: dt.date | None, paused_left: int | None, toda
     if today > deadline:
         return StageClock(deadline, None, calendar.workdays_between(deadline, today), None, owner_label)
     return StageClock(deadline, calendar.workdays_between(today, deadline), None, None, owner_label)
+
+
+@dataclass
+class StageRow:
+    stage: TicketStage
+    label: str
+    late_days: int | None  # working days past the deadline (for an open stage: so far); None when on time
+
+
+def stages_of(ticket: Ticket, today: dt.date) -> list[StageRow]:
+    """The ticket's stage record, first stage first, with how many working days each ran over its deadline."""
+    rows = []
+    for stage in TicketStage.objects.filter(ticket=ticket).select_related("unit").order_by("id"):
+        end = stage.ended_on or today
+        late = None
+        if stage.deadline is not None and end > stage.deadline:
+            late = calendar.workdays_between(stage.deadline, end)
+        rows.append(StageRow(stage, _state_label(stage.state), late))
+    return rows
 
 
 # --- the ledger ----------------------------------------------------------------------------------------------------
@@ -303,8 +324,11 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
     pauses = PauseRequest.objects.in_bulk(pause_ids) if pause_ids else {}
     feedback_ids = _ids((e for e in events if e.kind == EventKind.FEEDBACK), "feedback")
     feedback = Feedback.objects.in_bulk(feedback_ids) if feedback_ids else {}
-    unit_ids = _ids((e for e in events if e.kind == EventKind.REASSIGN), "from_unit") | _ids(
-        (e for e in events if e.kind == EventKind.REASSIGN), "to_unit"
+    unit_ids = (
+        _ids((e for e in events if e.kind == EventKind.REASSIGN), "from_unit")
+        | _ids((e for e in events if e.kind == EventKind.REASSIGN), "to_unit")
+        | _ids((e for e in events if e.kind == EventKind.RETURN_TICKET), "suggested_unit")
+        | _ids((e for e in events if e.kind == EventKind.PROGRESS), "co_unit")
     )
     units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name")) if unit_ids else {}
     # A verification row is written with each verify and reject event, in the same order.
@@ -312,7 +336,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
 
     # The ticket keeps only its latest explanation, so only the latest explain event can show its text.
     last_explain = max((e.pk for e in events if e.kind == EventKind.EXPLAIN), default=None)
-    last_accept = max((e.pk for e in events if e.kind == EventKind.ACCEPT), default=None)
+    plan_kinds = (EventKind.SUBMIT_PLAN, EventKind.SIGN_PLAN, EventKind.ACCEPT)
+    last_accept = max((e.pk for e in events if e.kind in plan_kinds), default=None)
     milestones = getattr(ticket, "milestone_list", None)
     if milestones is None:
         milestones = list(ticket.milestones.all()) if last_accept else []
@@ -332,7 +357,7 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
             add((_("Rectification deadline"), _date_text(data.get("due_on"))))
             if data.get("recurring"):
                 add((_("Recurring"), _("The same unit had a finding on this indicator before.")))
-        elif kind == EventKind.ACCEPT:
+        elif kind in plan_kinds:
             if event.pk == last_accept:  # the ticket keeps the plan of its latest signing
                 add((_("Measures"), ticket.measures))
                 add((_("Goal"), ticket.goal))
@@ -344,16 +369,32 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
             add((_("From"), units.get(data.get("from_unit"), "")))
             add((_("To"), units.get(data.get("to_unit"), "")))
             add((_("Reason"), data.get("reason", "")))
+        elif kind == EventKind.RETURN_TICKET:
+            add((_("Reason"), data.get("reason", "")))
+            add((_("The unit it belongs to"), units.get(data.get("suggested_unit"), "")))
+        elif kind in (EventKind.RETURN_PLAN, EventKind.INSIST):
+            add((_("Reason"), data.get("reason", "")))
+        elif kind == EventKind.APPROVE_PLAN:
+            add((_("Opinion"), data.get("comment", "")))
+        elif kind in (EventKind.SUMMONED, EventKind.CIRCULATED):
+            if data.get("held_on"):
+                add((_("Held on"), _date_text(data.get("held_on"))))
+            add((_("Record"), data.get("note", "")))
+        elif kind == EventKind.REPORT_MISSED:
+            add((_("Report due"), _date_text(data.get("due"))))
+            add((_("Reports missed so far"), str(data.get("missed", ""))))
         elif kind in (EventKind.REJECT, EventKind.REOPEN, EventKind.WITHDRAW):
             add((_("Reason"), data.get("reason", "")))
             if data.get("new_deadline"):
                 add((_("New deadline"), _date_text(data.get("new_deadline"))))
-        if kind in (EventKind.VERIFY, EventKind.REJECT):
+        if kind in (EventKind.VERIFY, EventKind.REJECT, EventKind.CONTINUE_RECTIFYING):
             verification = next(verdicts, None)
             if verification is not None:
                 add((_("Verdict"), verification.get_verdict_display()))
-                if verification.comment and kind == EventKind.VERIFY:
+                if verification.comment and kind != EventKind.REJECT:
                     add((_("Opinion"), verification.comment))
+                if verification.next_review_on:
+                    add((_("Next review"), date_format(verification.next_review_on)))
                 if verification.satisfaction_override:
                     add((_("Why verified below the bar"), verification.satisfaction_override))
         elif kind == EventKind.EXPLAIN:
@@ -362,6 +403,8 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
         elif kind == EventKind.PROGRESS:
             report = reports.get(data.get("report"))
             if report is not None:
+                if data.get("co_unit"):
+                    add((_("For the part of"), units.get(data["co_unit"], "")))
                 add((_("Progress"), f"{report.percent}% · {report.text}"))
                 if report.difficulties:
                     add((_("Difficulties"), report.difficulties))
@@ -437,16 +480,33 @@ def waiting_for(user: AbstractBaseUser, tickets: QuerySet[Ticket], limit: int = 
     def _waiting(tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date) -> list[WaitingItem]:
         return _waiting_rows(tickets, states, what, today, limit)
 
+    # In the signing stage, the plan goes from the officer to the head and, for a severe finding, to the assessor;
+    # a ticket the unit returned waits for the assessor's or supervisor's decision, not for the unit.
+    awaiting_review = Q(plan_state=PlanState.AWAITING_REVIEW)
     if roles & set(UNIT_ROLES):
         own = [unit_id for unit_id, _p, role in memberships_of(user) if role in UNIT_ROLES]
         mine = tickets.filter(lead_unit_id__in=own)
-        items += _waiting(mine, [TicketState.ASSIGNED], _("Sign for it with a plan"), today)
+        signing = mine.filter(return_pending=False).exclude(awaiting_review)
         if Role.HEAD in roles:
+            items += _waiting(signing, [TicketState.ASSIGNED], _("Sign the plan (签收)"), today)
             items += _waiting(mine, [TicketState.RECTIFYING], _("Sign off the public explanation"), today)
-        elif Role.OFFICER in roles:
+        else:
+            items += _waiting(
+                signing.exclude(plan_state=PlanState.SUBMITTED),
+                [TicketState.ASSIGNED],
+                _("Submit the plan for the head's signature"),
+                today,
+            )
             items += _waiting(mine, [TicketState.RECTIFYING], _("Report progress with evidence"), today)
+        helping = tickets.filter(co_units__in=own).exclude(lead_unit_id__in=own)
+        items += _waiting(helping, [TicketState.RECTIFYING], _("Report on your unit's part (协办)"), today)
     if Role.ASSESSOR in roles:
+        items += _waiting(tickets.filter(awaiting_review), [TicketState.ASSIGNED], _("Review the plan"), today)
         items += _waiting(tickets, [TicketState.EXPLAINED], _("Verify the rectification"), today)
+    if roles & {Role.ASSESSOR, Role.SUPERVISOR}:
+        items += _waiting(
+            tickets.filter(return_pending=True), [TicketState.ASSIGNED], _("Decide on the unit's return"), today
+        )
     if Role.SUPERVISOR in roles:
         items += _waiting(tickets, [TicketState.VERIFIED], _("Close it out"), today)
     return items

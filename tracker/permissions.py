@@ -88,6 +88,15 @@ def roles_on(user: User, ticket: Ticket) -> set[str]:
     return roles_in_unit(user, ticket.lead_unit)
 
 
+def co_unit_of(user: User, ticket: Ticket) -> Unit | None:
+    """The ticket's co-unit (协办单位) the user works in (officer or head), or None: its people see the ticket and
+    report on their part, but fire none of the lead unit's transitions."""
+    own = {unit_id for unit_id, _, role in memberships_of(user) if role in UNIT_ROLES}
+    if not own:
+        return None
+    return next((unit for unit in ticket.co_units.all() if unit.pk in own), None)
+
+
 def belongs_to(user: User, unit: Unit) -> bool:
     """Whether the user works in the unit (officer or head), as opposed to overseeing it."""
     return any(unit_id == unit.pk and role in UNIT_ROLES for unit_id, _, role in memberships_of(user))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tracker.models import Unit
 from tracker.scorecards import STAGE_LABELS, STAGES, Scoreboard, TrendPoint
@@ -25,6 +25,8 @@ SCORECARD_COLUMNS: list[tuple[str, Any, int]] = [
     ("worst_delay_workdays", gettext_lazy("Worst delay (working days)"), 10),
     ("rejections", gettext_lazy("Rejections"), 8),
     ("reopenings", gettext_lazy("Reopenings"), 8),
+    ("returns", pgettext_lazy("scorecards", "Returned as not its own"), 10),
+    ("missed_reports", pgettext_lazy("scorecards", "Reports missed"), 10),
     ("extensions", gettext_lazy("Extensions"), 8),
     ("extension_workdays", gettext_lazy("Working days extended"), 10),
     ("pauses", gettext_lazy("Pauses"), 8),

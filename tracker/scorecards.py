@@ -38,15 +38,13 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, NullIf, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, NullIf, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,13 +60,14 @@ from tracker.models import (
     RequestState,
     Ticket,
     TicketEvent,
+    TicketStage,
     Unit,
 )
 from tracker.stats import overdue_q, units_in_charge
 from tracker.warning_filter import WorkdayOrdinal, _ordinals
 from workflows import calendar, clocks
 from workflows.machine import OPEN_STATES, TicketState
-from workflows.models import CalendarDay, Policy
+from workflows.models import CalendarDay
 
 # The score (SCORE_FORMULA says it in words).
 KEY_FACTOR = Decimal("1.5")
@@ -115,36 +114,17 @@ STAGE_STATES = {
     "verifying": TicketState.EXPLAINED,
     "closing": TicketState.VERIFIED,
 }
-STAGE_OF_STATE = {state: stage for stage, state in STAGE_STATES.items()}
+STAGE_OF_STATE: dict[str, str] = {state: stage for stage, state in STAGE_STATES.items()}
 # The states in which a ticket past its rectification deadline is late though its stage clock may not be.
 RUNNING_LATE_STATES = (TicketState.ASSIGNED, TicketState.RECTIFYING)
-TRANSITION_KINDS = [
-    EventKind.CREATED,
-    EventKind.ACCEPT,
-    EventKind.REASSIGN,
-    EventKind.EXPLAIN,
-    EventKind.VERIFY,
-    EventKind.REJECT,
-    EventKind.CLOSE,
-    EventKind.REOPEN,
-]
-# Which transition ends each stage.
-STAGE_ENDS = {
-    "signing": EventKind.ACCEPT,
-    "rectifying": EventKind.EXPLAIN,
-    "verifying": EventKind.VERIFY,
-    "closing": EventKind.CLOSE,
-}
 
 
 def stage_notes() -> list[str]:
     return [
         _(
-            "Stages ended late are judged from the ticket's history until each stage's own deadline is kept: "
-            "signing against the assignment date plus the policy's days to sign (exact); rectifying against the "
-            "current rectification deadline (a deadline moved later by a rejection or reopening judges earlier "
-            "explanations by the later date); verifying and closing from the day the stage began, the previous "
-            "transition, plus the policy's days."
+            "A stage ended late when it ended after its own deadline as the stage record kept it (moved by "
+            "extensions and pauses); it counts for the unit that held the ticket then. Stages that ended before the "
+            "record was kept are not judged."
         ),
         _("Working days follow today's deadline policies; a policy changed since counts with its new days."),
     ]
@@ -231,6 +211,8 @@ class Scorecard:
     worst_delay_workdays: int | None = None
     rejections: int = 0
     reopenings: int = 0
+    returns: int = 0  # tickets the unit returned as not its own (退回)
+    missed_reports: int = 0  # progress reports of long-term tickets missed and chased (催报)
     extensions: int = 0
     extension_workdays: int = 0
     pauses: int = 0
@@ -267,23 +249,6 @@ class _Workdays:
         if isinstance(expression, str):
             expression = F(expression)
         return WorkdayOrdinal(expression, origin=self.origin, ordinals=self.ordinals, plain_from=self.plain_from)
-
-
-def _policy_days(prefix: str, attribute: str | tuple[str, ...]) -> Case:
-    """Each ticket's policy value (the sum of several when a tuple), by its class and finding's severity."""
-    attributes = (attribute,) if isinstance(attribute, str) else attribute
-    policies = list(Policy.objects.all())
-
-    def value(policy: Policy) -> Value:
-        return Value(sum(getattr(policy, a) for a in attributes))
-
-    klass, severity = f"{prefix}rectification_class", f"{prefix}finding__severity"
-    return Case(
-        *[When(**{klass: p.rectification_class, severity: p.severity}, then=value(p)) for p in policies if p.severity],
-        *[When(**{klass: p.rectification_class}, then=value(p)) for p in policies if not p.severity],
-        default=None,
-        output_field=IntegerField(),
-    )
 
 
 def _weight(prefix: str = "") -> ExpressionWrapper:
@@ -389,7 +354,7 @@ def unit_scoreboard(
     cards = {unit.pk: Scorecard(unit=unit) for unit in cohort.units}
     if cohort.units:
         _ticket_figures(cohort, cards, w, today)
-        _event_figures(cohort, cards, w)
+        _event_figures(cohort, cards)
         _clock_request_figures(cohort, cards, w)
         _feedback_figures(cohort, cards)
     ranked = _rank(list(cards.values()))
@@ -413,7 +378,14 @@ def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, 
             cohort.tickets()
             .annotate(_delay=delay)
             .values("lead_unit", "finding__indicator", "state")
-            .annotate(**_judged_counts(today), late=Count("_delay"), delay_sum=Sum("_delay"), delay_max=Max("_delay"))
+            .annotate(
+                **_judged_counts(today),
+                late=Count("_delay"),
+                delay_sum=Sum("_delay"),
+                delay_max=Max("_delay"),
+                returns=Sum("return_count"),
+                missed_reports=Sum("missed_reports"),
+            )
             .order_by()
         ),
     )
@@ -427,6 +399,8 @@ def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, 
             continue
         weight, is_key = weights[row["finding__indicator"]]
         card.received += row["n"]
+        card.returns += row["returns"] or 0
+        card.missed_reports += row["missed_reports"] or 0
         card.key_tickets += row["n"] if is_key else 0
         card.closed += row["closed"]
         card.closed_on_time_original += row["on_time_original"]
@@ -447,56 +421,37 @@ def _ticket_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays, 
         card.timeliness = timeliness[unit_id].value
 
 
-def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -> None:
-    """Rejections, reopenings and the stages that ended late, from the transition events."""
-    kinds = [EventKind.REJECT, EventKind.REOPEN, *STAGE_ENDS.values()]
-    events = TicketEvent.objects.filter(cohort.of("ticket__"), kind__in=kinds).order_by()
-    day = TruncDate("created_at", tzinfo=clocks.SHANGHAI)
-    previous = (
-        TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"), kind__in=TRANSITION_KINDS)
-        .order_by("-id")
-        .annotate(day=TruncDate("created_at", tzinfo=clocks.SHANGHAI))
-        .values("day")[:1]
-    )
-    annotated = events.annotate(_day=w(day))
-    late = {
-        # Signing: the stage began on the ticket's assignment date (a reassignment starts it again).
-        "signing": Q(kind=EventKind.ACCEPT)
-        & Q(_day__gt=w("ticket__assigned_on") + _policy_days("ticket__", "sign_days")),
-        "rectifying": Q(kind=EventKind.EXPLAIN) & Q(_day__gt=w("ticket__due_on")),
-    }
-    figures: dict[str, Any] = {
-        "rejections": Count("pk", filter=Q(kind=EventKind.REJECT)),
-        "reopenings": Count("pk", filter=Q(kind=EventKind.REOPEN)),
-        **{f"late_{stage}": Count("pk", filter=q) for stage, q in late.items()},
-    }
-    rows = cast(list[dict[str, Any]], list(annotated.values("ticket__lead_unit").annotate(**figures).order_by()))
-    for row in rows:
-        card = cards[row["ticket__lead_unit"]]
-        card.rejections, card.reopenings = row["rejections"], row["reopenings"]
-        card.late_ended_by_stage = {stage: row.get(f"late_{stage}", 0) for stage in STAGES}
-    # Verifying and closing began with the transition before them: read it only for their (few) events.
-    later = events.filter(kind__in=[EventKind.VERIFY, EventKind.CLOSE]).annotate(
-        _day=w(day), _began=w(Subquery(previous))
-    )
-    late_after = {
-        "verifying": Q(kind=EventKind.VERIFY)
-        & Q(_day__gt=F("_began") + _policy_days("ticket__", ("notice_days", "verify_days"))),
-        "closing": Q(kind=EventKind.CLOSE) & Q(_day__gt=F("_began") + _policy_days("ticket__", "close_days")),
-    }
-    late_rows = cast(
+def _event_figures(cohort: _Cohort, cards: dict[int, Scorecard]) -> None:
+    """Rejections and reopenings, from the transition events; the stages that ended late, from the stage record."""
+    rows = cast(
         list[dict[str, Any]],
         list(
-            later.values("ticket__lead_unit")
-            .annotate(**{stage: Count("pk", filter=q) for stage, q in late_after.items()})
+            TicketEvent.objects.filter(cohort.of("ticket__"), kind__in=[EventKind.REJECT, EventKind.REOPEN])
+            .values("ticket__lead_unit")
+            .annotate(
+                rejections=Count("pk", filter=Q(kind=EventKind.REJECT)),
+                reopenings=Count("pk", filter=Q(kind=EventKind.REOPEN)),
+            )
             .order_by()
         ),
     )
-    for late_row in late_rows:
-        card = cards[late_row["ticket__lead_unit"]]
-        card.late_ended_by_stage = {**card.late_ended_by_stage, **{stage: late_row[stage] for stage in late_after}}
-    for card in cards.values():
-        card.late_ended_by_stage = {stage: card.late_ended_by_stage.get(stage, 0) for stage in STAGES}
+    for row in rows:
+        card = cards[row["ticket__lead_unit"]]
+        card.rejections, card.reopenings = row["rejections"], row["reopenings"]
+    # A stage counts for the unit that held the ticket then: a signing ended by a reassignment is the old unit's.
+    stages = (
+        TicketStage.objects.filter(
+            cohort.period.tickets("ticket__"),
+            unit__in=list(cards),
+            state__in=list(STAGE_OF_STATE),
+            ended_on__gt=F("deadline"),
+        )
+        .values("unit", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for stage_row in stages:
+        cards[stage_row["unit"]].late_ended_by_stage[STAGE_OF_STATE[stage_row["state"]]] += stage_row["n"]
 
 
 def _clock_request_figures(cohort: _Cohort, cards: dict[int, Scorecard], w: _Workdays) -> None:

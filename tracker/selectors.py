@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from tracker.errors import NotFound
@@ -24,6 +25,7 @@ from tracker.models import (
     PauseRequest,
     Ticket,
     TicketEvent,
+    TicketStage,
 )
 from tracker.permissions import (
     UNIT_ROLES,
@@ -68,7 +70,9 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 def transitions_available(user: User, ticket: Ticket) -> list[TransitionSpec]:
     """The transitions this user may fire on the ticket in its current state (before checking their inputs)."""
     held = roles_on(user, ticket)
-    return [spec for spec in transitions_from(ticket.state) if held & set(spec.roles)]
+    return [
+        spec for spec in transitions_from(ticket.state) if held & set(spec.roles) and spec.failed_guard(ticket) is None
+    ]
 
 
 def ticket_policy(ticket: Ticket) -> Policy:
@@ -76,34 +80,65 @@ def ticket_policy(ticket: Ticket) -> Policy:
     return Policy.for_ticket(ticket.rectification_class, ticket.finding.severity)
 
 
+def milestones_due(on: dt.date) -> Case:
+    """How many of a ticket's milestones fall on or before `on`: read only for a ticket whose plan has any."""
+    count = (
+        Milestone.objects.filter(ticket=OuterRef("pk"), due_on__lte=on)
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Case(
+        When(milestones_total__gt=0, then=Coalesce(Subquery(count), 0)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def ticket_warning(ticket: Ticket, on: dt.date | None = None) -> clocks.Warning | None:
     """The warning colour of the ticket's current stage."""
-    return row_warning(
-        {
-            "state": ticket.state,
-            "rectification_class": ticket.rectification_class,
-            "finding__severity": ticket.finding.severity,
-            "stage_deadline": ticket.stage_deadline,
-            "stage_started_on": ticket.stage_started_on,
-            "paused_workdays_left": ticket.paused_workdays_left,
-            "progress": ticket.progress,
-        },
-        on,
-    )
+    on = on or clocks.today()
+    row = {
+        "id": ticket.pk,
+        "state": ticket.state,
+        "rectification_class": ticket.rectification_class,
+        "finding__severity": ticket.finding.severity,
+        "stage_deadline": ticket.stage_deadline,
+        "stage_started_on": ticket.stage_started_on,
+        "paused_workdays_left": ticket.paused_workdays_left,
+        "progress": ticket.progress,
+        "milestones_total": ticket.milestones_total,
+    }
+    listed = getattr(ticket, "milestone_list", None)
+    if listed is not None:
+        row["milestones_due"] = sum(m.due_on <= on for m in listed)
+    elif on == clocks.today() and hasattr(ticket, "milestones_due"):  # as ticket_get reads it
+        row["milestones_due"] = ticket.milestones_due
+    return row_warning(row, on)
 
 
 def row_warning(row: dict[str, Any], on: dt.date | None = None) -> clocks.Warning | None:
     """The warning colour of a ticket's current stage, from a ledger row (or any mapping holding those
-    of its fields)."""
+    of its fields). A row of a ticket whose plan has milestones says how many are due by `on` (`milestones_due`, as
+    ledger_rows reads it), or they are counted here."""
     if row["state"] not in OPEN_STATES:
         return None
+    on = on or clocks.today()
+    scheduled = None
+    if row["state"] == TicketState.RECTIFYING and row.get("milestones_total"):
+        due = row.get("milestones_due")
+        if due is None:
+            due = Milestone.objects.filter(ticket_id=row["id"], due_on__lte=on).count()
+        scheduled = clocks.milestone_progress(due, row["milestones_total"])
     return clocks.warning(
         deadline=row["stage_deadline"],
-        on=on or clocks.today(),
+        on=on,
         policy=Policy.for_ticket(row["rectification_class"], row["finding__severity"]),
         paused=row["paused_workdays_left"] is not None,
         started_on=row["stage_started_on"],
         progress=row["progress"] if row["state"] == TicketState.RECTIFYING else None,
+        scheduled=scheduled,
     )
 
 
@@ -113,11 +148,13 @@ LEDGER_FIELDS = (
     *("id", "number", "state", "version", "rectification_class", "responsible_person", "assigned_on", "due_on"),
     *("stage_started_on", "stage_deadline", "progress", "listed", "extension_count", "reopen_count"),
     *("published_on", "closed_on", "updated_at"),
+    *("plan_state", "return_pending", "return_count", "pause_count", "paused_workdays", "missed_reports"),
+    "next_review_on",
 )
 # What a page of the ledger reads of each ticket besides LEDGER_FIELDS: what its warning colour is computed from,
 # and its finding, indicator and lead unit.
 LEDGER_RELATED = (
-    "paused_workdays_left",
+    *("paused_workdays_left", "milestones_total", "milestones_due"),
     *("finding_id", "finding__appraisal_id", "finding__description", "finding__severity", "finding__source"),
     *("finding__document_number", "finding__recurring"),
     *("finding__indicator_id", "finding__indicator__code", "finding__indicator__name", "finding__indicator__dimension"),
@@ -125,10 +162,10 @@ LEDGER_RELATED = (
 )
 
 
-def ledger_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+def ledger_rows(tickets: QuerySet[Ticket], on: dt.date | None = None) -> QuerySet[Ticket]:
     """The ledger's rows for these tickets (from tickets_visible_to, filtered), as `.values()` of LEDGER_FIELDS and
-    LEDGER_RELATED."""
-    return tickets.values(*LEDGER_FIELDS, *LEDGER_RELATED)
+    LEDGER_RELATED, with the milestones due by `on` (today) for the warning colour."""
+    return tickets.annotate(milestones_due=milestones_due(on or clocks.today())).values(*LEDGER_FIELDS, *LEDGER_RELATED)
 
 
 def findings_visible_to(user: User) -> QuerySet[Finding]:
@@ -162,7 +199,7 @@ def may_see(user: User, ticket: Ticket) -> bool:
 
 
 # What a ticket's page and its API representation read of the rows it names.
-TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by")
+TICKET_RELATED = ("lead_unit", "finding__indicator", "created_by", "explained_by", "plan_signed_by")
 
 
 def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
@@ -171,15 +208,16 @@ def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
 
     With `lock`, the ticket's row is locked until the transaction ends, for a service that changes it: it comes with
     its lead unit and finding (read, not locked), which the roles and the policy need. Without, the ticket is read
-    to be shown: with its indicator and people too, and whether it has co-units and milestones (`has_co_units`,
-    `has_milestones`), so that a page asks for those lists only when there are some."""
+    to be shown: with its indicator and people too, whether it has co-units (`has_co_units`; its milestones it
+    counts itself), so that a page asks for those lists only when there are some, and how many milestones are due
+    today (`milestones_due`), for its warning colour."""
     if lock:
         tickets = Ticket.objects.select_related("lead_unit", "finding").select_for_update(of=("self",))
     else:
         tickets = Ticket.objects.select_related(*TICKET_RELATED)
         tickets = tickets.annotate(
             has_co_units=Exists(Ticket.co_units.through.objects.filter(ticket=OuterRef("pk"))),
-            has_milestones=Exists(Milestone.objects.filter(ticket=OuterRef("pk"))),
+            milestones_due=milestones_due(clocks.today()),
         )
     try:
         ticket = tickets.get(pk=ticket_id)
@@ -192,6 +230,11 @@ def ticket_get(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
 
 def ticket_events(user: User, ticket_id: int) -> QuerySet[TicketEvent]:
     return ticket_get(user, ticket_id).events.select_related("actor").order_by("id")
+
+
+def ticket_stages(user: User, ticket_id: int) -> QuerySet[TicketStage]:
+    """The stages the ticket went through, first first, each with its deadline and when it ended."""
+    return ticket_get(user, ticket_id).stages.select_related("unit").order_by("id")
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:

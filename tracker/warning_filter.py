@@ -1,7 +1,9 @@
 """Tickets by warning colour, in SQL, agreeing exactly with `selectors.ticket_warning` (workflows.clocks.warning).
 
 Red and paused are plain column tests. Yellow needs working days: the deadline is within the policy's yellow days,
-or a rectifying ticket's progress lags its scheduled progress (序时进度) by more than the policy's tolerance. Both
+or a rectifying ticket's progress lags its scheduled progress (序时进度) by more than the policy's tolerance: the
+share of its plan's milestones that have come (counted only for a ticket whose plan has some), else the share of
+the stage's working time that has elapsed. Both
 are differences of a *working-day ordinal* W(date) — the working days between a fixed origin and the date — so
 `workdays_between(a, b) = W(b) - W(a)`. The query gets W as an array parameter indexed by the date's offset from
 the origin, up to the last day the calendar deviates from plain weekdays (the official schedule's last year, the
@@ -22,6 +24,7 @@ from django.db.models import Case, F, Func, IntegerField, Max, Min, Q, QuerySet,
 from django.db.models.functions import Mod
 
 from tracker.models import Ticket
+from tracker.selectors import milestones_due
 from tracker.stats import overdue_q
 from workflows import calendar, clocks
 from workflows.clocks import Warning
@@ -125,9 +128,17 @@ def _yellow_terms(tickets: QuerySet[Ticket], origin: dt.date, on: dt.date) -> tu
         _span=F("_wd") - F("_ws"),
         _elapsed200=(Value(w_today) - F("_ws")) * 200,
     ).annotate(_m_odd=Mod(F("_m"), 2), _threshold=(F("_m") * 2 - 1) * F("_span"))
-    behind = Q(state=TicketState.RECTIFYING, _m__lte=100) & (
+    behind_time = Q(milestones_total=0) & (
         Q(_span__lte=0) | Q(_elapsed200__gt=F("_threshold")) | Q(_elapsed200=F("_threshold"), _m_odd=0)
     )
+    # By milestones, the same test with E/T = k/n: k of the plan's n milestones have come.
+    annotated = annotated.annotate(
+        _due200=milestones_due(on) * 200, _ms_threshold=(F("_m") * 2 - 1) * F("milestones_total")
+    )
+    behind_milestones = Q(milestones_total__gt=0) & (
+        Q(_due200__gt=F("_ms_threshold")) | Q(_due200=F("_ms_threshold"), _m_odd=0)
+    )
+    behind = Q(state=TicketState.RECTIFYING, _m__lte=100) & (behind_time | behind_milestones)
     near = Q(_wd__lte=Value(w_today) + F("_yellow_days"))
     return annotated, near | behind
 

@@ -75,6 +75,11 @@ def scheduled_progress(started_on: dt.date, deadline: dt.date, on: dt.date) -> i
     return max(0, min(100, round(100 * elapsed / total)))
 
 
+def milestone_progress(milestones_due: int, milestones: int) -> int:
+    """序时进度 by the plan's milestones (阶段节点): the share of them whose date has come."""
+    return round(100 * milestones_due / milestones)
+
+
 def warning(
     *,
     deadline: dt.date | None,
@@ -83,8 +88,12 @@ def warning(
     paused: bool = False,
     started_on: dt.date | None = None,
     progress: int | None = None,
+    scheduled: int | None = None,
 ) -> Warning | None:
-    """Green on track; yellow near the deadline or behind scheduled progress; red once the deadline has passed."""
+    """Green on track; yellow near the deadline or behind scheduled progress; red once the deadline has passed.
+
+    The scheduled progress is `scheduled` where the plan's milestones set it (milestone_progress), else the share of
+    the stage's working time that has elapsed (scheduled_progress)."""
     if paused:
         return Warning.PAUSED
     if deadline is None:
@@ -94,11 +103,9 @@ def warning(
     try:
         if calendar.workdays_between(on, deadline) <= policy.yellow_days:
             return Warning.YELLOW
-        behind = (
-            progress is not None
-            and started_on is not None
-            and scheduled_progress(started_on, deadline, on) - progress > policy.progress_tolerance
-        )
+        if scheduled is None and started_on is not None:
+            scheduled = scheduled_progress(started_on, deadline, on)
+        behind = progress is not None and scheduled is not None and scheduled - progress > policy.progress_tolerance
     except calendar.OutOfRange:  # a deadline beyond what the calendar serves is neither near nor behind
         return Warning.GREEN
     if behind:

@@ -48,8 +48,42 @@ STAGE_OWNER: dict[str, Role] = {
 }
 
 
-def _fires(*roles: Role, label: str | Promise) -> dict[str, object]:
-    return {"roles": tuple(roles), "label": label}
+@dataclass(frozen=True)
+class Guard:
+    """A condition a transition needs besides state and role, asked of the ticket by the name of one of its methods
+    (the tracker implements them; the machine only names them), with what a refusal says when it fails."""
+
+    method: str
+    expected: bool
+    refusal: str | Promise
+
+    def __call__(self, instance: Any) -> bool:
+        return bool(getattr(instance, self.method)()) is self.expected
+
+
+def _fires(*roles: Role, label: str | Promise, guards: tuple[Guard, ...] = ()) -> dict[str, object]:
+    return {"roles": tuple(roles), "label": label, "guards": guards}
+
+
+# The guards of the signing stage (签收): a plan needs the head's signature, and for a severe finding (or where the
+# policy says so) the assessor's review (方案审核); a unit that returned the ticket waits for the decision on it.
+NOT_RETURNED = Guard(
+    "has_return_pending",
+    False,
+    _("The unit has returned this ticket as not its own: the assessor or supervisor decides first."),
+)
+NO_REVIEW = Guard(
+    "plan_needs_review",
+    False,
+    _("This finding's plan is reviewed by the assessor: sign the plan for review instead."),
+)
+NEEDS_REVIEW = Guard("plan_needs_review", True, _("This finding's plan needs no review: sign for the ticket instead."))
+AWAITING_REVIEW = Guard("plan_awaiting_review", True, _("No signed plan awaits review."))
+NOT_AWAITING_REVIEW = Guard("plan_awaiting_review", False, _("The signed plan awaits the assessor's review."))
+RETURN_PENDING = Guard("has_return_pending", True, _("The unit has not returned this ticket."))
+LONG_TERM = Guard(
+    "is_long_term", True, _("Only a long-term problem (长期坚持) can be kept in rectification with this verdict.")
+)
 
 
 class RectificationMachine(ConcurrentTransitionMixin, models.Model):
@@ -63,11 +97,71 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
     @transition(
         state,
         source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(Role.OFFICER, Role.HEAD, label=_("Submit the plan (报送方案)"), guards=(NOT_AWAITING_REVIEW,)),
+    )
+    def submit_plan(self) -> None:
+        """An officer drafts the plan for the unit head's signature; the signing clock keeps running."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
         target=S.RECTIFYING,
-        custom=_fires(Role.OFFICER, Role.HEAD, label=_("Accept (签收)")),
+        custom=_fires(Role.HEAD, label=_("Accept (签收)"), guards=(NOT_RETURNED, NO_REVIEW)),
     )
     def accept(self) -> None:
-        """The unit signs for the ticket with its plan."""
+        """The unit head signs the plan and the unit signs for the ticket: rectifying starts."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(
+            Role.HEAD,
+            label=_("Sign the plan for review (签批方案)"),
+            guards=(NOT_RETURNED, NEEDS_REVIEW, NOT_AWAITING_REVIEW),
+        ),
+    )
+    def sign_plan(self) -> None:
+        """The head signs a plan that the assessor reviews before rectifying starts."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.RECTIFYING,
+        custom=_fires(Role.ASSESSOR, label=_("Approve the plan (方案审核通过)"), guards=(AWAITING_REVIEW,)),
+    )
+    def approve_plan(self) -> None:
+        """The assessor approves the signed plan: rectifying starts."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(Role.ASSESSOR, label=_("Return the plan (方案退回)"), guards=(AWAITING_REVIEW,)),
+    )
+    def return_plan(self) -> None:
+        """The assessor sends the plan back with a reason; the signing clock keeps running."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(Role.OFFICER, Role.HEAD, label=_("Return as not ours (退回)"), guards=(NOT_RETURNED,)),
+    )
+    def return_ticket(self) -> None:
+        """The unit believes the ticket is not its own and returns it, saying why and, if it knows, to whom."""
+
+    @transition(
+        state,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        custom=_fires(
+            Role.ASSESSOR, Role.SUPERVISOR, label=_("Uphold the assignment (坚持交办)"), guards=(RETURN_PENDING,)
+        ),
+    )
+    def insist(self) -> None:
+        """The assessor or supervisor keeps the ticket with the unit that returned it; its signing clock runs on."""
 
     @transition(
         state,
@@ -76,7 +170,7 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
         custom=_fires(Role.ASSESSOR, Role.SUPERVISOR, label=_("Reassign (改派)")),
     )
     def reassign(self) -> None:
-        """Another unit takes the ticket over."""
+        """Another unit takes the ticket over; its signing clock starts afresh."""
 
     @transition(
         state,
@@ -99,6 +193,15 @@ class RectificationMachine(ConcurrentTransitionMixin, models.Model):
     )
     def reject(self) -> None:
         """An assessor sends the ticket back to the unit with a new deadline."""
+
+    @transition(
+        state,
+        source=S.EXPLAINED,
+        target=S.EXPLAINED,
+        custom=_fires(Role.ASSESSOR, label=_("Continue rectifying (持续整改)"), guards=(LONG_TERM,)),
+    )
+    def continue_rectifying(self) -> None:
+        """A long-term problem stays open in its reporting cycle until the next review date (问题不解决不销号)."""
 
     @transition(state, source=S.VERIFIED, target=S.CLOSED, custom=_fires(Role.SUPERVISOR, label=_("Close (销号)")))
     def close(self) -> None:
@@ -130,6 +233,11 @@ class TransitionSpec:
     target: str
     roles: tuple[str, ...]
     label: Any
+    guards: tuple[Guard, ...] = ()
+
+    def failed_guard(self, instance: Any) -> Guard | None:
+        """The first of the transition's guards the ticket does not meet, or None."""
+        return next((guard for guard in self.guards if not guard(instance)), None)
 
 
 def _collect() -> dict[str, TransitionSpec]:
@@ -146,6 +254,7 @@ def _collect() -> dict[str, TransitionSpec]:
             target=str(first.target),
             roles=tuple(str(role) for role in first.custom["roles"]),
             label=first.custom["label"],
+            guards=first.custom.get("guards", ()),
         )
     return specs
 

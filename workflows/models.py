@@ -88,6 +88,15 @@ class Policy(models.Model):
         blank=True,
         help_text=_("How often a progress report is due; blank for none."),
     )
+    plan_review = models.BooleanField(
+        _("plans are reviewed by the assessor (方案审核)"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "The unit's plan, once signed by its head, waits for the assessor's review before rectifying starts. "
+            "Plans for severe findings (严重) are always reviewed."
+        ),
+    )
     yellow_days = models.PositiveSmallIntegerField(_("yellow warning within working days of the deadline"), default=3)
     progress_tolerance = models.PositiveSmallIntegerField(
         _("yellow when progress lags the schedule by more than (percentage points)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tracker.models import Evidence, ExtensionRequest, PauseRequest, ProgressReport
@@ -23,7 +24,8 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgressReport
-        fields = ["id", "ticket", "author", "text", "percent", "difficulties", "evidence", "created_at"]
+        fields = ["id", "ticket", "unit", "author", "text", "percent", "difficulties", "evidence", "created_at"]
+        extra_kwargs = {"unit": {"help_text": _("The co-unit whose part this reports on; null for the lead unit.")}}
 
 
 class _RequestSerializer(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api.inputs import transition_fields
 from api.serializers.reference import IndicatorBriefSerializer, UnitBriefSerializer
 from tracker import selectors
-from tracker.models import Dimension, Finding, Milestone, Ticket, TicketEvent
+from tracker.models import Dimension, Finding, Milestone, Ticket, TicketEvent, TicketStage
 from workflows import clocks
 from workflows.models import Severity
 
@@ -150,6 +150,7 @@ class TicketDetailSerializer(serializers.ModelSerializer):
     co_units = serializers.SerializerMethodField()
     milestones = serializers.SerializerMethodField()
     explained_by = serializers.CharField(source="explained_by.username", allow_null=True, default=None)
+    plan_signed_by = serializers.CharField(source="plan_signed_by.username", allow_null=True, default=None)
     created_by = serializers.CharField(source="created_by.username")
     available_transitions = serializers.SerializerMethodField()
 
@@ -168,6 +169,8 @@ class TicketDetailSerializer(serializers.ModelSerializer):
             "closure_plan",
             "closure_plan_date",
             "explained_by",
+            "plan_signed_by",
+            "plan_signed_on",
             "paused_workdays_left",
             "created_by",
             "created_at",
@@ -178,8 +181,8 @@ class TicketDetailSerializer(serializers.ModelSerializer):
     def get_warning(self, ticket: Ticket) -> str | None:
         return selectors.ticket_warning(ticket, self.context.get("today"))
 
-    # A ticket read to be shown says whether it has co-units and milestones (selectors.ticket_get); one a service
-    # returns does not, and its lists are read.
+    # A ticket read to be shown says whether it has co-units (selectors.ticket_get); one a service returns does not,
+    # and the list is read. Every ticket counts its milestones (`milestones_total`).
     @extend_schema_field(UnitBriefSerializer(many=True))
     def get_co_units(self, ticket: Ticket) -> list[dict[str, Any]]:
         if not getattr(ticket, "has_co_units", True):
@@ -188,7 +191,7 @@ class TicketDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MilestoneSerializer(many=True))
     def get_milestones(self, ticket: Ticket) -> list[dict[str, Any]]:
-        if not getattr(ticket, "has_milestones", True):
+        if not ticket.milestones_total:
             return []
         return MilestoneSerializer(ticket.milestones.all(), many=True).data
 
@@ -199,6 +202,17 @@ class TicketDetailSerializer(serializers.ModelSerializer):
             {"name": spec.name, "label": str(spec.label), "target": spec.target, "fields": transition_fields(spec.name)}
             for spec in selectors.transitions_available(user, ticket)
         ]
+
+
+class StageSerializer(serializers.ModelSerializer):
+    """One stage of the ticket (签收, 整改, 验收, 销号) with its deadline as it finally stood and when it ended."""
+
+    unit = UnitBriefSerializer()
+    late = serializers.BooleanField(help_text=_("Ended after its deadline; an open stage: its deadline has passed."))
+
+    class Meta:
+        model = TicketStage
+        fields = ["id", "state", "unit", "started_on", "deadline", "ended_on", "late"]
 
 
 class EventSerializer(serializers.ModelSerializer):

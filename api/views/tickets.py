@@ -13,7 +13,13 @@ from rest_framework.response import Response
 
 from api import inputs, schema
 from api.filters import FindingFilter, TicketFilter
-from api.serializers import EventSerializer, FindingSerializer, TicketDetailSerializer, TicketSerializer
+from api.serializers import (
+    EventSerializer,
+    FindingSerializer,
+    StageSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+)
 from api.views.base import TicketActionMixin, validated
 from tracker import selectors, services
 from tracker.models import Ticket
@@ -140,6 +146,17 @@ class TicketTransition(TicketActionMixin, generics.GenericAPIView):
 
 
 @extend_schema(tags=["tickets"])
+class TicketStages(generics.ListAPIView):
+    """The ticket's stage record, first stage first: each stage's deadline and when it ended, so that a late
+    signature or a late verification shows as well as a late rectification."""
+
+    serializer_class = StageSerializer
+    orderings = {"id": ("id",)}
+
+    def get_queryset(self) -> Any:
+        return selectors.ticket_stages(self.request.user, self.kwargs["pk"])
+
+
 class TicketEvents(generics.ListAPIView):
     """The ticket's history, oldest first: every change, who made it and the version it produced."""
 

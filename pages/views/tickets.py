@@ -21,8 +21,8 @@ from pages import actions, diagram, forms, reads
 from pages.views.decisions import ticket_decisions
 from tracker import selectors
 from tracker.errors import NotFound
-from tracker.models import ExtensionRequest, PauseRequest, RequestState, Ticket
-from tracker.permissions import UNIT_ROLES, roles_on
+from tracker.models import ExtensionRequest, PauseRequest, RequestState, Ticket, Unit
+from tracker.permissions import UNIT_ROLES, co_unit_of, roles_on
 from tracker.stats import units_in_charge
 from workflows import clocks
 from workflows.machine import OPEN_STATES, TRANSITIONS, Role, TicketState
@@ -33,6 +33,8 @@ ACTIVITY_FORMS: dict[str, type[forms.VersionForm]] = {
     "extension": forms.ExtensionForm,
     "pause": forms.PauseForm,
     "resume": forms.ResumeForm,
+    "list": forms.ListForm,
+    "follow_up": forms.FollowUpForm,
 }
 ACTIVITY_LABELS = {
     "progress": gettext_lazy("Report progress"),
@@ -40,7 +42,12 @@ ACTIVITY_LABELS = {
     "extension": gettext_lazy("Request an extension"),
     "pause": gettext_lazy("Request a pause"),
     "resume": gettext_lazy("Resume the clock"),
+    "list": gettext_lazy("List for supervision (挂牌督办)"),
+    "follow_up": gettext_lazy("Summons talk or notice (约谈 / 通报)"),
 }
+# The transitions whose form carries the plan: it opens with the plan as the ticket has it, so the head signs the
+# officer's plan (or the unit revises a returned one) without retyping it.
+PLAN_TRANSITIONS = ("submit_plan", "accept", "sign_plan")
 
 
 def _ids(panel: str) -> str:
@@ -55,12 +62,28 @@ def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
     except NotFound:
         raise Http404 from None
     ticket.co_unit_list = list(ticket.co_units.all()) if ticket.has_co_units else []
-    ticket.milestone_list = list(ticket.milestones.all()) if ticket.has_milestones else []
+    ticket.milestone_list = list(ticket.milestones.all()) if ticket.milestones_total else []
     return ticket
 
 
-def _reassign_units(user: Any, ticket: Ticket) -> Any:
-    return units_in_charge(user).exclude(pk=ticket.lead_unit_id).order_by("path")
+def _units(name: str, user: Any, ticket: Ticket) -> Any:
+    """The units a transition's unit field offers: those the assessor or supervisor reassigns to; for a unit that
+    returns a ticket (退回), any other unit it may name as the right one."""
+    others = Unit.objects.all() if name == "return_ticket" else units_in_charge(user)
+    return others.exclude(pk=ticket.lead_unit_id).order_by("path")
+
+
+def _plan_initial(ticket: Ticket) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "measures": ticket.measures,
+        "goal": ticket.goal,
+        "responsible_person": ticket.responsible_person,
+        "target_date": ticket.target_date,
+        "contact_phone": ticket.contact_phone,
+    }
+    for i, milestone in enumerate(getattr(ticket, "milestone_list", []), start=1):
+        initial[f"milestone_title_{i}"], initial[f"milestone_due_{i}"] = milestone.title, milestone.due_on
+    return initial
 
 
 def _activities(user: Any, ticket: Ticket, pending: dict[str, bool]) -> list[str]:
@@ -68,7 +91,8 @@ def _activities(user: Any, ticket: Ticket, pending: dict[str, bool]) -> list[str
     roles = roles_on(user, ticket)
     unit = bool(roles & set(UNIT_ROLES))
     found = []
-    if unit and ticket.state in (TicketState.RECTIFYING, TicketState.EXPLAINED):
+    reporting = ticket.state in (TicketState.RECTIFYING, TicketState.EXPLAINED)
+    if reporting and (unit or co_unit_of(user, ticket) is not None):
         found.append("progress")
     if unit and ticket.state in OPEN_STATES:
         found.append("evidence")
@@ -78,6 +102,10 @@ def _activities(user: Any, ticket: Ticket, pending: dict[str, bool]) -> list[str
         found.append("pause")
     if ticket.is_paused and (unit or Role.SUPERVISOR in roles):
         found.append("resume")
+    if Role.SUPERVISOR in roles and ticket.state in OPEN_STATES and not ticket.listed:
+        found.append("list")
+    if Role.SUPERVISOR in roles and ticket.listed:
+        found.append("follow_up")
     return found
 
 
@@ -99,12 +127,11 @@ def _render(
     transitions = selectors.transitions_available(user, ticket)
     panels = []
     for spec in transitions:
-        form_class = forms.transition_form(spec.name, units=_reassign_units(user, ticket))
-        form = (
-            bound[1]
-            if bound and bound[0] == spec.name
-            else form_class(initial={"version": ticket.version}, auto_id=_ids(spec.name))
-        )
+        form_class = forms.transition_form(spec.name, units=_units(spec.name, user, ticket))
+        initial = {"version": ticket.version}
+        if spec.name in PLAN_TRANSITIONS:
+            initial |= _plan_initial(ticket)
+        form = bound[1] if bound and bound[0] == spec.name else form_class(initial=initial, auto_id=_ids(spec.name))
         panels.append(
             {"name": spec.name, "label": diagram.short_label(str(spec.label)), "form": form, "kind": "transition"}
         )
@@ -139,7 +166,9 @@ def _render(
         "decision_form": forms.DecisionForm(),
         "created_by": reads.person(ticket.created_by),
         "explained_by": reads.person(ticket.explained_by),
+        "plan_signed_by": reads.person(ticket.plan_signed_by),
         "svg": diagram.workflow_svg(ticket.state, [spec.name for spec in transitions]),
+        "stages": reads.stages_of(ticket, today),
         **ticket_decisions(user, ticket),
     }
     return render(request, "pages/ticket.html", context, status=status)
@@ -176,7 +205,7 @@ def ticket_action(request: HttpRequest, ticket_id: int, name: str) -> HttpRespon
     ticket = _ticket(request, ticket_id)
     user = request.user
     if name in TRANSITIONS:
-        form = forms.transition_form(name, units=_reassign_units(user, ticket))(request.POST, auto_id=_ids(name))
+        form = forms.transition_form(name, units=_units(name, user, ticket))(request.POST, auto_id=_ids(name))
     elif name in ACTIVITY_FORMS:
         form = ACTIVITY_FORMS[name](request.POST, request.FILES, auto_id=_ids(name))
     else:
@@ -192,6 +221,8 @@ def ticket_action(request: HttpRequest, ticket_id: int, name: str) -> HttpRespon
             "extension": actions.request_extension,
             "pause": actions.request_pause,
             "resume": actions.resume_clock,
+            "list": actions.list_ticket,
+            "follow_up": actions.follow_up,
         }[name]
         refusal = write(ticket=ticket, actor=user, version=version, **data)
         done = ACTIVITY_LABELS[name]

@@ -18,7 +18,7 @@ def rectifying(world) -> Ticket:
 
 
 def transition(world, ticket, body, **extra):
-    return token_client(world.officer_a).post(f"/api/v1/tickets/{ticket.pk}/transitions/", body, **extra)
+    return token_client(world.head_a).post(f"/api/v1/tickets/{ticket.pk}/transitions/", body, **extra)
 
 
 @pytest.mark.parametrize(

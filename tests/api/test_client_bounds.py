@@ -105,7 +105,7 @@ def test_the_date_window_edges_are_accepted_and_one_day_past_them_refused(world)
 def test_a_far_deadline_cannot_make_a_ticket_immovable(world):
     """The accepted far deadline used to 500 every accept; now it is refused up front, and a ticket stored with one
     (written before the bound) is refused with a typed 400 and stays as it was."""
-    client = token_client(world.officer_a)
+    client = token_client(world.head_a)
     stored = world.ticket(due_on=dt.date(9999, 12, 31))
     accept = {
         "transition": "accept",

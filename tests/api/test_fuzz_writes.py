@@ -175,7 +175,7 @@ def test_an_accept_is_applied_as_sent_or_refused_whole(world, data):
         "contact_phone": text(data, 8, clean),
         "target_date": data.draw(in_time if clean else st.one_of(in_time, some_date())).isoformat(),
     }
-    response = post(token_client(world.officer_a), f"/api/v1/tickets/{ticket.pk}/transitions/", body)
+    response = post(token_client(world.head_a), f"/api/v1/tickets/{ticket.pk}/transitions/", body)
 
     target = dt.date.fromisoformat(body["target_date"])
     acceptable = (

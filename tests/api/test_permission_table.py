@@ -80,6 +80,7 @@ TABLE = [
     row("GET", "/api/v1/stats/units/", "assigned", SIGNED_IN, about_ticket=False),
     row("GET", T, "assigned", SEES_COUNTY_TICKET),
     row("GET", T + "events/", "assigned", SEES_COUNTY_TICKET),
+    row("GET", T + "stages/", "rectifying", SEES_COUNTY_TICKET),
     row("GET", T + "progress/", "rectifying", SEES_COUNTY_TICKET),
     row("GET", T + "evidence/", "explained", SEES_COUNTY_TICKET),
     row("GET", T + "extension-requests/", "extension_pending", SEES_COUNTY_TICKET),
@@ -87,7 +88,23 @@ TABLE = [
     row("GET", "/api/v1/findings/{finding}/", "assigned", SEES_COUNTY_TICKET),
     row("GET", "/api/v1/evidence/{evidence}/file/", "explained", SEES_COUNTY_TICKET),
     # The workflow (DESIGN.md, "The rectification workflow"), on a ticket in the transition's source state.
-    row("POST", T + "transitions/", "assigned", UNIT, body=accept_body, label="accept"),
+    row("POST", T + "transitions/", "assigned", {"own_head"}, body=accept_body, label="accept"),
+    row(
+        "POST",
+        T + "transitions/",
+        "assigned",
+        UNIT,
+        body=lambda s: {**accept_body(s), "transition": "submit_plan"},
+        label="submit_plan",
+    ),
+    row(
+        "POST",
+        T + "transitions/",
+        "assigned",
+        UNIT,
+        body=transition("return_ticket", reason="非本单位职责"),
+        label="return_ticket",
+    ),
     row(
         "POST",
         T + "transitions/",
@@ -158,6 +175,14 @@ TABLE = [
     ),
     row("POST", T + "pause-requests/", "rectifying", UNIT, ok=201, body=lambda s: {"reason": "等待检测结果"}),
     row("POST", T + "resume/", "paused", UNIT | SUPERVISORS, body=lambda s: {}),
+    row(
+        "POST",
+        T + "supervision/",
+        "rectifying",
+        SUPERVISORS,
+        body=lambda s: {"action": "listed", "note": "逾期未整改", "version": s.ticket.version},
+        label="listed",
+    ),
     row(
         "POST",
         "/api/v1/extension-requests/{extension}/decision/",

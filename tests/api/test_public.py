@@ -68,7 +68,7 @@ def test_a_notice_shows_what_was_done_and_nothing_internal(world):
     ticket = world.ticket(responsible_person="陈局长", lead_official="王副市长")
     services.ticket_accept(
         ticket_id=ticket.pk,
-        actor=world.officer_a,
+        actor=world.head_a,
         version=1,
         measures="内部措施：约谈施工单位负责人",
         goal="内部目标",

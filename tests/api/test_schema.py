@@ -71,7 +71,14 @@ def test_transition_conflicts_and_refusals_are_described(openapi):
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     variants = openapi["components"]["schemas"][body]
     assert set(variants["discriminator"]["mapping"]) == {
+        "submit_plan",
         "accept",
+        "sign_plan",
+        "approve_plan",
+        "return_plan",
+        "return_ticket",
+        "insist",
+        "continue_rectifying",
         "reassign",
         "explain",
         "verify",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from bench import seed as bench_seed
 from bench.common import Context
 from tracker import services
-from tracker.models import Finding, Ticket, TicketEvent
+from tracker.models import Finding, Ticket, TicketEvent, TicketStage
 from workflows import clocks
 from workflows.machine import TicketState
 from workflows.models import Policy
@@ -75,7 +75,7 @@ def test_the_real_services_accept_seeded_tickets(seeded):
     assert fresh.next_action_at == clocks.ladder(fresh.stage_deadline, policy)[0].at  # as finding_create writes it
     accepted = services.ticket_accept(
         ticket_id=fresh.pk,
-        actor=user(seeded.officers[fresh.lead_unit_id]),
+        actor=user(seeded.heads[fresh.lead_unit_id]),
         version=fresh.version,
         measures="排查整改",
         goal="按期完成",
@@ -83,6 +83,11 @@ def test_the_real_services_accept_seeded_tickets(seeded):
         target_date=fresh.due_on,
     )
     assert (accepted.state, accepted.version) == (TicketState.RECTIFYING, 2)
+    # The seed opened the signing stage in the record, as finding_create does; the accept ended it.
+    assert list(TicketStage.objects.filter(ticket=fresh).values_list("state", "ended_on")) == [
+        (TicketState.ASSIGNED, clocks.today()),
+        (TicketState.RECTIFYING, None),
+    ]
 
     rectifying = Ticket.objects.filter(state=TicketState.RECTIFYING).first()
     explained = services.ticket_explain(

@@ -120,7 +120,7 @@ def test_a_change_commits_with_the_broker_down_and_its_messages_follow(world):
     with celery_app(f"redis://127.0.0.1:{closed_port()}/0"):
         ticket = world.ticket()  # the after-commit enqueue fails: logged, nothing raised
         ticket = services.ticket_accept(
-            ticket_id=ticket.pk, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
+            ticket_id=ticket.pk, actor=world.head_a, version=ticket.version, **plan_kwargs(ticket)
         )
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.RECTIFYING
     assert not Notification.objects.exists()

@@ -136,7 +136,7 @@ def test_long_term_progress_reports_are_chased_each_cycle(world):
         ticket = world.ticket(klass=RectificationClass.LONG_TERM)
     with time_machine.travel(local(D(2025, 9, 2), 9), tick=False):
         ticket = services.ticket_accept(
-            ticket_id=ticket.pk, actor=world.officer_a, version=ticket.version, **plan_kwargs(ticket)
+            ticket_id=ticket.pk, actor=world.head_a, version=ticket.version, **plan_kwargs(ticket)
         )
         sweep_at(local(D(2025, 9, 2), 9, 30))  # the accept event brings the report clock forward
     due = calendar.add_workdays(D(2025, 9, 2), cycle)

@@ -20,29 +20,38 @@ def _plan(ticket: Ticket) -> dict:
     return {**plan, "target_date": plan["target_date"].isoformat(), "version": ticket.version}
 
 
-def test_an_officer_signs_for_a_ticket_with_a_plan_and_milestones(world, as_user):
+def test_the_officer_submits_a_plan_and_the_head_signs_it_as_submitted(world, as_user):
     ticket = world.ticket()
     data = {**_plan(ticket), "milestone_title_1": "排查", "milestone_due_1": ticket.due_on.isoformat()}
-    response = as_user("officer_a").post(f"/tickets/{ticket.pk}/accept/", data)
-    assert response.status_code == 302
+    assert as_user("officer_a").post(f"/tickets/{ticket.pk}/submit_plan/", data).status_code == 302
     ticket.refresh_from_db()
-    assert ticket.state == "rectifying"
+    assert (ticket.state, ticket.plan_state) == ("assigned", "submitted")
+
+    head = as_user("head_a")
+    page = head.get(f"/tickets/{ticket.pk}/")
+    accept = next(p["form"] for p in page.context["panels"] if p["name"] == "accept")
+    assert (accept.initial["measures"], accept.initial["milestone_title_1"]) == (data["measures"], "排查")
+    signed = {name: accept.initial.get(name, "") for name in accept.fields}
+    signed = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in signed.items() if v is not None}
+    assert head.post(f"/tickets/{ticket.pk}/accept/", signed).status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.plan_signed_by) == ("rectifying", world.head_a)
     assert [m.title for m in ticket.milestones.all()] == ["排查"]
 
 
 def test_a_missing_field_is_named_on_the_form_and_nothing_changes(world, as_user):
     ticket = world.ticket()
     data = {**_plan(ticket), "measures": ""}
-    response = as_user("officer_a").post(f"/tickets/{ticket.pk}/accept/", data)
+    response = as_user("officer_a").post(f"/tickets/{ticket.pk}/submit_plan/", data)
     assert response.status_code == 400
     assert "measures" in response.context["panels"][0]["form"].errors
-    assert Ticket.objects.get(pk=ticket.pk).state == "assigned"
+    assert Ticket.objects.get(pk=ticket.pk).plan_state == ""
 
 
 def test_a_target_date_after_the_deadline_is_the_services_refusal_shown_on_the_field(world, as_user):
     ticket = world.ticket()
     data = {**_plan(ticket), "target_date": (ticket.due_on + dt.timedelta(days=30)).isoformat()}
-    response = as_user("officer_a").post(f"/tickets/{ticket.pk}/accept/", data)
+    response = as_user("head_a").post(f"/tickets/{ticket.pk}/accept/", data)
     assert response.status_code == 400
     form = next(p["form"] for p in response.context["panels"] if p["name"] == "accept")
     assert "target_date" in form.errors

@@ -128,7 +128,8 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
     assert page.url.endswith(f"/tickets/{ticket.pk}/")
     assert "已交办" in page.inner_text(".ticket-head")
 
-    # The unit officer signs for it with a plan, reports progress with two files, asks for an extension.
+    # The unit officer submits the plan; the head signs for the ticket with it; the officer reports progress with
+    # two files and asks for an extension.
     page = open_as("officer_a")
     assert page.url.endswith("/workspace/")
     assert ticket.number in page.inner_text("main")
@@ -137,7 +138,7 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
     page.wait_for_load_state()
     fill(
         page,
-        "accept",
+        "submit_plan",
         {
             "measures": "1. 立即清理违规养殖；2. 设立界桩；3. 建立巡查制度。",
             "goal": "一级保护区内无养殖",
@@ -147,8 +148,16 @@ def test_a_ticket_lives_its_whole_life_in_the_browser(world, live_server, open_a
             "milestone_due_1": ticket.due_on.isoformat(),
         },
     )
-    submit(page, "accept")
-    assert "整改中" in page.inner_text(".ticket-head")
+    submit(page, "submit_plan")
+    assert "待主要负责人签批" in page.inner_text("main")
+    head = open_as("head_a")
+    head.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    head.locator("#do-accept summary").click()
+    assert head.input_value("#accept-goal") == "一级保护区内无养殖"  # the officer's plan, ready to sign
+    screenshot(head, "ticket-head-signs.png")
+    submit(head, "accept")
+    assert "整改中" in head.inner_text(".ticket-head")
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     first, second = tmp_path / "现场照片.png", tmp_path / "整改报告.pdf"
     first.write_bytes(b"\x89PNG\r\n\x1a\nphoto")
     second.write_bytes(b"%PDF-1.4 report")

@@ -73,7 +73,7 @@ def register(world, settings, tmp_path):
     published = world.ticket(responsible_person="陈建国", lead_official="王副市长")
     services.ticket_accept(
         ticket_id=published.pk,
-        actor=world.officer_a,
+        actor=world.head_a,
         version=1,
         measures="内部措施甲",
         goal="内部目标乙",

@@ -33,7 +33,7 @@ def test_twenty_threads_accepting_one_ticket_make_one_success_and_one_event(worl
         finally:
             connections.close_all()
 
-    actors = [world.officer_a, world.head_a] * (threads_count // 2)
+    actors = [world.head_a] * threads_count
     threads = [threading.Thread(target=fire, args=(actor,)) for actor in actors]
     for t in threads:
         t.start()

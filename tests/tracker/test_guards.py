@@ -25,7 +25,7 @@ def test_accept_without_a_plan_names_every_missing_field_and_changes_nothing(wor
     with pytest.raises(Invalid) as refused:
         services.ticket_accept(
             ticket_id=ticket.pk,
-            actor=world.officer_a,
+            actor=world.head_a,
             version=1,
             measures=" ",
             goal="",
@@ -40,7 +40,7 @@ def test_accept_refuses_a_target_date_after_the_deadline(world):
     ticket = world.ticket()
     kwargs = plan_kwargs(ticket) | {"target_date": ticket.due_on + dt.timedelta(days=1)}
     with pytest.raises(Invalid) as refused:
-        services.ticket_accept(ticket_id=ticket.pk, actor=world.officer_a, version=1, **kwargs)
+        services.ticket_accept(ticket_id=ticket.pk, actor=world.head_a, version=1, **kwargs)
     assert "target_date" in refused.value.errors
 
 
@@ -49,7 +49,7 @@ def test_stale_version_is_refused(world):
     services.evidence_add(ticket_id=ticket.pk, actor=world.officer_a, files=[evidence_file()])
     before = snapshot(ticket)
     with pytest.raises(StaleVersion) as refused:
-        services.ticket_accept(ticket_id=ticket.pk, actor=world.officer_a, version=1, **plan_kwargs(ticket))
+        services.ticket_accept(ticket_id=ticket.pk, actor=world.head_a, version=1, **plan_kwargs(ticket))
     assert refused.value.context == {"state": "assigned", "version": 2}
     assert snapshot(ticket) == before
 
@@ -153,7 +153,7 @@ def test_reassign_moves_the_ticket_and_restarts_its_clock(world):
     )
     assert moved.lead_unit == world.dept_b and moved.state == "assigned"
     with pytest.raises(NotFound):  # the old unit no longer sees the ticket
-        services.ticket_accept(ticket_id=moved.pk, actor=world.officer_a, version=moved.version, **plan_kwargs(moved))
+        services.ticket_accept(ticket_id=moved.pk, actor=world.head_a, version=moved.version, **plan_kwargs(moved))
 
 
 def test_evidence_of_a_refused_type_or_size_is_not_stored(world, settings):

@@ -22,6 +22,7 @@ from tracker.models import (
     RequestState,
     Ticket,
     TicketEvent,
+    TicketStage,
 )
 from workflows import calendar, clocks
 from workflows.machine import TicketState
@@ -46,6 +47,24 @@ def event(ticket: Ticket, kind: str, day: dt.date) -> None:
         TicketEvent.objects.create(ticket=ticket, kind=kind, version=2, to_state="x")
 
 
+def stages(ticket: Ticket, *rows: tuple[str, dt.date, dt.date | None, dt.date | None]) -> None:
+    """The ticket's stage record as the services would have kept it: (stage, began, deadline, ended)."""
+    TicketStage.objects.filter(ticket=ticket).delete()
+    TicketStage.objects.bulk_create(
+        TicketStage(
+            ticket=ticket, unit_id=ticket.lead_unit_id, state=state, started_on=began, deadline=due, ended_on=end
+        )
+        for state, began, due, end in rows
+    )
+
+
+def wd(day: dt.date, n: int) -> dt.date:
+    return calendar.add_workdays(day, n)
+
+
+A, R, E, V = TicketState.ASSIGNED, TicketState.RECTIFYING, TicketState.EXPLAINED, TicketState.VERIFIED
+
+
 @pytest.fixture
 def ledger(world):
     """Tickets of the 生态环境局 (dept_a) assigned in September 2026, and one of the 住建局 (dept_b)."""
@@ -56,6 +75,13 @@ def ledger(world):
     event(t1, EventKind.EXPLAIN, D(2026, 9, 24))
     event(t1, EventKind.VERIFY, D(2026, 9, 28))
     event(t1, EventKind.CLOSE, D(2026, 9, 29))
+    stages(
+        t1,
+        (A, D(2026, 9, 1), wd(D(2026, 9, 1), 3), D(2026, 9, 3)),
+        (R, D(2026, 9, 3), D(2026, 9, 30), D(2026, 9, 24)),
+        (E, D(2026, 9, 24), wd(D(2026, 9, 24), 15), D(2026, 9, 28)),
+        (V, D(2026, 9, 28), wd(D(2026, 9, 28), 5), D(2026, 9, 29)),
+    )
     # Extended by two working days (30 Sep → 9 Oct: 8 and 9 October), closed on the extended deadline; key indicator.
     t2 = make(world, D(2026, 9, 1), closed_on=D(2026, 10, 9), due_on=D(2026, 10, 9), original_due_on=D(2026, 9, 30))
     Ticket.objects.filter(pk=t2.pk).update(**closed)
@@ -63,6 +89,10 @@ def ledger(world):
     Finding.objects.filter(pk=t2.finding_id).update(indicator=key)
     event(t2, EventKind.ACCEPT, D(2026, 9, 8))  # signed 5 working days after assignment: 3 allowed
     event(t2, EventKind.EXPLAIN, D(2026, 10, 8))
+    # Signed 5 working days after assignment, 3 allowed: a late stage.
+    stages(
+        t2, (A, D(2026, 9, 1), wd(D(2026, 9, 1), 3), D(2026, 9, 8)), (R, D(2026, 9, 8), D(2026, 10, 9), D(2026, 10, 8))
+    )
     ExtensionRequest.objects.create(
         ticket=t2,
         requested_by=world.officer_a,
@@ -76,6 +106,13 @@ def ledger(world):
     event(t3, EventKind.ACCEPT, D(2026, 9, 4))
     event(t3, EventKind.EXPLAIN, D(2026, 10, 10))  # after the rectification deadline
     event(t3, EventKind.VERIFY, D(2026, 10, 12))
+    stages(
+        t3,
+        (A, D(2026, 9, 2), wd(D(2026, 9, 2), 3), D(2026, 9, 4)),
+        (R, D(2026, 9, 4), D(2026, 9, 30), D(2026, 10, 10)),  # explained after its deadline: a late stage
+        (E, D(2026, 10, 10), wd(D(2026, 10, 10), 15), D(2026, 10, 12)),
+        (V, D(2026, 10, 12), wd(D(2026, 10, 12), 5), D(2026, 10, 12)),
+    )
     for rating in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED, Rating.DISSATISFIED):
         Feedback.objects.create(ticket=t3, rating=rating)
     # Still rectifying past 29 September: 7 working days overdue (30 Sep, 8, 9, 10, 12, 13, 14 Oct); rejected once.
@@ -90,8 +127,23 @@ def ledger(world):
     event(t4, EventKind.ACCEPT, D(2026, 9, 4))
     event(t4, EventKind.EXPLAIN, D(2026, 9, 15))
     event(t4, EventKind.REJECT, D(2026, 9, 20))
-    # Never signed for: late in the signing stage, rectification deadline still ahead.
-    make(world, D(2026, 9, 10), stage_deadline=D(2026, 9, 15), due_on=D(2026, 12, 1), original_due_on=D(2026, 12, 1))
+    stages(
+        t4,
+        (A, D(2026, 9, 3), wd(D(2026, 9, 3), 3), D(2026, 9, 4)),
+        (R, D(2026, 9, 4), D(2026, 9, 29), D(2026, 9, 15)),
+        (E, D(2026, 9, 15), wd(D(2026, 9, 15), 15), D(2026, 9, 20)),
+        (R, D(2026, 9, 20), D(2026, 9, 29), None),  # running past its deadline: overdue now, not ended late
+    )
+    # Never signed for: late in the signing stage, rectification deadline still ahead; the unit returned it once
+    # as not its own (退回) and the assignment was upheld.
+    make(
+        world,
+        D(2026, 9, 10),
+        stage_deadline=D(2026, 9, 15),
+        due_on=D(2026, 12, 1),
+        original_due_on=D(2026, 12, 1),
+        return_count=1,
+    )
     # Paused since 28 September: 8 working days (29, 30 Sep, 8, 9, 10, 12, 13, 14 Oct); reopened once before.
     t6 = make(
         world,
@@ -104,6 +156,8 @@ def ledger(world):
     )
     event(t6, EventKind.ACCEPT, D(2026, 9, 16))
     event(t6, EventKind.REOPEN, D(2026, 9, 25))
+    Ticket.objects.filter(pk=t6.pk).update(missed_reports=2)  # two progress reports missed and chased (催报)
+    stages(t6, (A, D(2026, 9, 15), wd(D(2026, 9, 15), 3), D(2026, 9, 16)), (R, D(2026, 9, 16), D(2026, 11, 30), None))
     PauseRequest.objects.create(
         ticket=t6,
         requested_by=world.officer_a,
@@ -131,6 +185,13 @@ def ledger(world):
     event(t10, EventKind.ACCEPT, D(2026, 9, 2))
     event(t10, EventKind.EXPLAIN, D(2026, 9, 4))
     event(t10, EventKind.VERIFY, D(2026, 10, 12))
+    stages(
+        t10,
+        (A, D(2026, 9, 1), wd(D(2026, 9, 1), 3), D(2026, 9, 2)),
+        (R, D(2026, 9, 2), D(2026, 9, 30), D(2026, 9, 4)),
+        (E, D(2026, 9, 4), wd(D(2026, 9, 4), 15), D(2026, 10, 12)),  # verified late
+        (V, D(2026, 10, 12), wd(D(2026, 10, 12), 5), None),
+    )
     make(world, D(2026, 8, 31), state=TicketState.CLOSED, closed_on=D(2026, 9, 1))  # August: not in the period
     make(world, D(2026, 9, 10), unit=world.dept_b, closed_on=D(2026, 9, 20), **closed, **sep30)
     return world
@@ -146,6 +207,7 @@ def test_the_scorecard_matches_the_figures_worked_out_by_hand(ledger):
     assert card.late_ended_by_stage == {"signing": 1, "rectifying": 1, "verifying": 1, "closing": 0}
     assert (card.late, card.average_delay_workdays, card.worst_delay_workdays) == (2, 5.5, 7)
     assert (card.rejections, card.reopenings) == (1, 1)
+    assert (card.returns, card.missed_reports) == (1, 2)
     assert (card.extensions, card.extension_workdays) == (1, 2)
     assert (card.pauses, card.pause_workdays) == (1, 8)
     assert (card.feedback, card.satisfaction) == (3, 0.6667)

@@ -67,6 +67,7 @@ def test_a_units_ledger_leaves_postgresql_an_index_for_each_arm_of_its_scope(wor
 
 def test_available_transitions_follow_role_and_state(world, tickets):
     names = lambda user: [t.name for t in selectors.transitions_available(getattr(world, user), tickets["a"])]  # noqa: E731
-    assert names("officer_a") == ["accept"]
+    assert names("officer_a") == ["submit_plan", "return_ticket"]
+    assert names("head_a") == ["submit_plan", "accept", "return_ticket"]
     assert set(names("supervisor")) == {"reassign", "withdraw"}
     assert names("officer_b") == []

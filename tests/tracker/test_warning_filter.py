@@ -1,6 +1,7 @@
 """The warning-colour filter in SQL gives every ticket the colour the Python clock gives it, on any day.
 
-Tickets get random stages, start days, deadlines (some past the official calendar's last year), progress and pauses;
+Tickets get random stages, start days, deadlines (some past the official calendar's last year), progress, pauses
+and plans with milestones, which set the scheduled progress where there are some;
 a severity has its own policy and the admin has moved a holiday. On days around the Spring Festival, weekends and
 make-up workdays, the filter's four answers must partition the open tickets exactly as `ticket_warning` does.
 """
@@ -8,7 +9,7 @@ make-up workdays, the filter's four answers must partition the open tickets exac
 import datetime as dt
 import random
 
-from tracker.models import Ticket
+from tracker.models import Milestone, Ticket
 from tracker.selectors import ticket_warning
 from tracker.warning_filter import with_warning
 from workflows import calendar, clocks
@@ -48,6 +49,10 @@ def scatter(world, count: int, rng: random.Random) -> list[Ticket]:
             "paused_workdays_left": rng.randrange(10) if paused else None,
             "progress": rng.choice([0, 5, 20, 33, 50, 67, 80, 99, 100]),
         }
+        if rng.random() < 0.35:
+            dates = [started + dt.timedelta(days=rng.randrange(-5, span + 30)) for _ in range(rng.randint(1, 4))]
+            Milestone.objects.bulk_create(Milestone(ticket=ticket, title="节点", due_on=d) for d in dates)
+            fields["milestones_total"] = len(dates)
         Ticket.objects.filter(pk=ticket.pk).update(**fields)
         tickets.append(Ticket.objects.select_related("finding").get(pk=ticket.pk))
     return tickets

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.models.triggers import RECORD
 from workflows.machine import OPEN_STATES, PUBLISHED_STATES, RectificationMachine, Role
-from workflows.models import RectificationClass, Severity
+from workflows.models import Policy, RectificationClass, Severity
 
 
 class UnitKind(models.TextChoices):
@@ -189,6 +189,16 @@ class Finding(models.Model):
         return self.description[:60]
 
 
+class PlanState(models.TextChoices):
+    """Where the unit's rectification plan (整改方案) stands while the ticket waits to be signed for."""
+
+    NONE = "", _("No plan yet")
+    SUBMITTED = "submitted", _("Submitted, awaiting the head's signature (待签批)")
+    AWAITING_REVIEW = "awaiting_review", _("Signed, awaiting the assessor's review (待审核)")
+    RETURNED = "returned", _("Returned for revision (退回修改)")
+    ADOPTED = "adopted", _("Adopted (已实施)")
+
+
 class Ticket(RectificationMachine):
     """One rectification of one finding by one lead unit (一事一单)."""
 
@@ -210,6 +220,21 @@ class Ticket(RectificationMachine):
     measures = models.TextField(_("measures (整改措施)"), blank=True)
     goal = models.TextField(_("goal (整改目标)"), blank=True)
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # How many milestones the plan has: where it has any, they set the scheduled progress (序时进度) the warning
+    # colour compares progress with (workflows.clocks.milestone_progress).
+    milestones_total = models.PositiveSmallIntegerField(_("milestones"), default=0, db_default=0)
+    plan_state = models.CharField(
+        _("plan (方案)"), max_length=20, choices=PlanState, blank=True, default="", db_default=""
+    )
+    plan_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("plan signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    plan_signed_on = models.DateField(_("plan signed on"), null=True, blank=True)
     # The public explanation (公示说明).
     explanation = models.TextField(_("public explanation"), blank=True)
     closure_plan = models.TextField(_("dated plan for what cannot be solved yet (销号计划)"), blank=True)
@@ -245,6 +270,15 @@ class Ticket(RectificationMachine):
     review_pending = models.BooleanField(_("public review pending (复核)"), default=False, db_default=False)
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("reopens"), default=0)
+    # A unit that believes the ticket is not its own returns it (退回) while signing; the assessor or supervisor then
+    # reassigns it or insists. Counted for the scorecards.
+    return_pending = models.BooleanField(_("returned by the unit (退回待定)"), default=False, db_default=False)
+    return_count = models.PositiveSmallIntegerField(_("returns by units"), default=0, db_default=0)
+    pause_count = models.PositiveSmallIntegerField(_("pauses"), default=0, db_default=0)
+    paused_workdays = models.PositiveIntegerField(_("working days paused"), default=0, db_default=0)
+    # A long-term ticket kept open with the verdict 持续整改: when its assessor looks at it next.
+    next_review_on = models.DateField(_("next review (下次复核)"), null=True, blank=True)
+    missed_reports = models.PositiveSmallIntegerField(_("progress reports missed (催报)"), default=0, db_default=0)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
@@ -292,6 +326,24 @@ class Ticket(RectificationMachine):
     def is_paused(self) -> bool:
         return self.paused_workdays_left is not None
 
+    # What the machine's guards ask of a ticket (workflows.machine.Guard).
+
+    def plan_needs_review(self) -> bool:
+        """Whether the plan waits for the assessor's review after the head signs it (方案审核): always for a severe
+        finding, and wherever the governing policy says so."""
+        if self.finding.severity == Severity.SEVERE:
+            return True
+        return Policy.for_ticket(self.rectification_class, self.finding.severity).plan_review
+
+    def plan_awaiting_review(self) -> bool:
+        return self.plan_state == PlanState.AWAITING_REVIEW
+
+    def has_return_pending(self) -> bool:
+        return self.return_pending
+
+    def is_long_term(self) -> bool:
+        return self.rectification_class == RectificationClass.LONG_TERM
+
 
 class Milestone(models.Model):
     """A stage node (阶段节点) of the plan."""
@@ -309,12 +361,57 @@ class Milestone(models.Model):
         return self.title
 
 
+class TicketStage(models.Model):
+    """One stage a ticket went through (签收, 整改, 验收, 销号): its deadline as it finally stood and when it ended, so
+    that a late signature or a late verification is recorded, not only a late rectification. Written by the services
+    whenever a stage starts or ends or its deadline moves; the open stage has no end yet."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="stages")
+    state = models.CharField(_("stage"), max_length=20)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="+", help_text=_("At the time.")
+    )
+    started_on = models.DateField(_("started on"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["ticket"], name="stage_open", condition=Q(ended_on__isnull=True)),
+            models.Index(fields=["unit", "state"], name="stage_unit_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.state} {self.started_on}–{self.ended_on or ''}"
+
+    @property
+    def late(self) -> bool:
+        """Whether the stage ended after its deadline (an open stage: whether its deadline has passed)."""
+        from workflows import clocks
+
+        if self.deadline is None:
+            return False
+        return (self.ended_on or clocks.today()) > self.deadline
+
+
 class ProgressReport(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="progress_reports"
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("for the part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The co-unit (协办单位) whose part this reports on; empty for the lead unit's own report."),
     )
     text = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(
@@ -394,6 +491,7 @@ class Verification(models.Model):
         _("satisfaction at verification"), max_digits=4, decimal_places=3, null=True, blank=True
     )
     satisfaction_override = models.TextField(_("why verified below the satisfaction bar"), blank=True)
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
     created_at = models.DateTimeField(_("verified at"), auto_now_add=True)
 
     class Meta:
@@ -508,6 +606,16 @@ class EventKind(models.TextChoices):
     CHASED = "chased", _("Chased by a supervisor (催办)")
     REVIEW_REQUESTED = "review_requested", _("Public dissatisfaction: review requested (复核)")
     REVIEW_KEPT = "review_kept", _("Review: verdict kept")
+    SUBMIT_PLAN = "submit_plan", _("Plan submitted (报送方案)")
+    SIGN_PLAN = "sign_plan", _("Plan signed for review (签批方案)")
+    APPROVE_PLAN = "approve_plan", _("Plan approved (方案审核通过)")
+    RETURN_PLAN = "return_plan", _("Plan returned (方案退回)")
+    RETURN_TICKET = "return_ticket", _("Returned as not the unit's (退回)")
+    INSIST = "insist", _("Assignment upheld (坚持交办)")
+    CONTINUE_RECTIFYING = "continue_rectifying", _("Rectification continues (持续整改)")
+    REPORT_MISSED = "report_missed", _("Progress report missed (催报)")
+    SUMMONED = "summoned", _("Summons talk (约谈)")
+    CIRCULATED = "circulated", _("Circulated notice (通报)")
 
 
 class TicketEvent(models.Model):

@@ -13,19 +13,26 @@ from tracker.services.activity import (
 )
 from tracker.services.decision_opening import accountability_open, correction_issue, fault_tolerance_apply
 from tracker.services.decisions import DECISION_SERVICES, decision_amend
-from tracker.services.escalation import tickets_mark_listed
+from tracker.services.escalation import tickets_mark_listed, tickets_mark_reports_missed
 from tracker.services.setup import finding_create, membership_add, unit_create
-from tracker.services.supervision import ticket_list, ticket_review_decide, unit_chase
+from tracker.services.supervision import ticket_follow_up, ticket_list, ticket_review_decide, unit_chase
 from tracker.services.tickets import (
     TRANSITION_SERVICES,
     notice_ends_on,
     satisfaction_of,
     ticket_accept,
+    ticket_approve_plan,
     ticket_close,
+    ticket_continue_rectifying,
     ticket_explain,
+    ticket_insist,
     ticket_reassign,
     ticket_reject,
     ticket_reopen,
+    ticket_return_plan,
+    ticket_return_ticket,
+    ticket_sign_plan,
+    ticket_submit_plan,
     ticket_verify,
     ticket_withdraw,
 )
@@ -51,16 +58,25 @@ __all__ = [
     "progress_report",
     "satisfaction_of",
     "ticket_accept",
+    "ticket_approve_plan",
     "ticket_close",
+    "ticket_continue_rectifying",
     "ticket_explain",
+    "ticket_follow_up",
+    "ticket_insist",
     "ticket_reassign",
     "ticket_reject",
     "ticket_list",
+    "ticket_return_plan",
+    "ticket_return_ticket",
+    "ticket_sign_plan",
+    "ticket_submit_plan",
     "ticket_reopen",
     "ticket_review_decide",
     "ticket_verify",
     "ticket_withdraw",
     "tickets_mark_listed",
+    "tickets_mark_reports_missed",
     "unit_chase",
     "unit_create",
 ]

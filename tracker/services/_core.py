@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 
 from tracker import selectors
 from tracker.errors import Forbidden, StaleVersion
-from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent
+from tracker.models import EventKind, PauseRequest, RequestState, Ticket, TicketEvent, TicketStage
 from tracker.permissions import roles_on
 from tracker.schedule import ticket_schedule
-from workflows import clocks
+from workflows import calendar, clocks
+from workflows.machine import OPEN_STATES
 from workflows.models import Policy
 
 # The columns of a stage's clock: set together whenever a stage starts, pauses or resumes.
-CLOCK_FIELDS = ("stage_started_on", "stage_deadline", "paused_workdays_left", "next_action_at")
+CLOCK_FIELDS = ("stage_started_on", "stage_deadline", "paused_workdays_left", "paused_workdays", "next_action_at")
 
 
 def lock_ticket(actor: User, ticket_id: int) -> Ticket:
@@ -48,20 +49,51 @@ def policy_of(ticket: Ticket) -> Policy:
     return selectors.ticket_policy(ticket)
 
 
-def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy) -> None:
-    """Start the clock of the stage the ticket is now in: its deadline and when it next needs a message."""
+def set_stage_clock(ticket: Ticket, *, today: dt.date, policy: Policy, deadline: dt.date | None = None) -> None:
+    """Start the clock of the stage the ticket is now in: its deadline (the policy's for the stage, unless the
+    caller sets one) and when it next needs a message."""
     ticket.stage_started_on = today
-    ticket.stage_deadline = clocks.stage_deadline(ticket.state, policy, today, ticket.due_on)
+    ticket.stage_deadline = deadline or clocks.stage_deadline(ticket.state, policy, today, ticket.due_on)
     ticket.paused_workdays_left = None
     ticket_schedule(ticket=ticket, policy=policy)
 
 
 def end_pause(ticket: Ticket, today: dt.date) -> None:
-    """Mark the ticket's running pause ended; the caller restarts the clock."""
-    PauseRequest.objects.filter(ticket=ticket, state=RequestState.APPROVED).update(
-        state=RequestState.ENDED, resumed_on=today
-    )
+    """Mark the ticket's running pause ended and count the working days it stopped; the caller restarts the
+    clock and saves `paused_workdays` with the clock's fields."""
+    running = PauseRequest.objects.filter(ticket=ticket, state=RequestState.APPROVED)
+    paused_on = running.values_list("paused_on", flat=True).first()
+    if paused_on is not None:
+        ticket.paused_workdays += max(0, calendar.workdays_between(paused_on, today))
+    running.update(state=RequestState.ENDED, resumed_on=today)
     ticket.paused_workdays_left = None
+
+
+# The stage record (TicketStage): one row per stage a ticket went through, the open one without an end.
+
+
+def stage_open(ticket: Ticket, today: dt.date) -> None:
+    """Record that the ticket's current stage began today (nothing for a final state)."""
+    if ticket.state in OPEN_STATES:
+        TicketStage.objects.create(
+            ticket=ticket,
+            state=ticket.state,
+            unit_id=ticket.lead_unit_id,
+            started_on=today,
+            deadline=ticket.stage_deadline,
+        )
+
+
+def stage_close(ticket: Ticket, today: dt.date) -> None:
+    """Record that the ticket's current stage ended today."""
+    TicketStage.objects.filter(ticket=ticket, ended_on__isnull=True).update(ended_on=today)
+
+
+def stage_deadline_moved(ticket: Ticket) -> None:
+    """Keep the open stage's recorded deadline as the clock now has it (an extension, a resume); a paused clock
+    has none, and its stage keeps the one it had."""
+    if ticket.stage_deadline is not None:
+        TicketStage.objects.filter(ticket=ticket, ended_on__isnull=True).update(deadline=ticket.stage_deadline)
 
 
 def record(

@@ -28,7 +28,7 @@ from tracker.models import (
     Ticket,
     TicketEvent,
 )
-from tracker.permissions import UNIT_ROLES
+from tracker.permissions import UNIT_ROLES, co_unit_of, roles_on
 from tracker.schedule import ticket_schedule
 from tracker.services._core import (
     CLOCK_FIELDS,
@@ -38,6 +38,7 @@ from tracker.services._core import (
     policy_of,
     record,
     require_role,
+    stage_deadline_moved,
 )
 from tracker.services.supervision import review_if_dissatisfied
 from workflows import calendar, clocks
@@ -106,11 +107,15 @@ def progress_report(
     files: Iterable[UploadedFile] = (),
     version: int | None = None,
 ) -> ProgressReport:
-    """阶段性进展: the unit reports how far it has got, with evidence files if it has them."""
+    """阶段性进展: the unit reports how far it has got, with evidence files if it has them. An officer or head of a
+    co-unit (协办单位) reports on that unit's part: the report is kept under the co-unit, and the ticket's progress
+    stays the lead unit's, which consolidates the parts."""
     files = list(files)
     with transaction.atomic():
         t = lock_ticket(actor, ticket_id)
-        require_role(actor, t, UNIT_ROLES, _("report progress on"))
+        co_unit = None if roles_on(actor, t) & set(UNIT_ROLES) else co_unit_of(actor, t)
+        if co_unit is None:
+            require_role(actor, t, UNIT_ROLES, _("report progress on"))
         _require_state(
             t,
             (TicketState.RECTIFYING, TicketState.EXPLAINED),
@@ -127,20 +132,19 @@ def progress_report(
         _validate_files(files)
         report = ProgressReport.objects.create(
             ticket=t,
+            unit=co_unit,
             author=actor,
             text=text.strip(),
             percent=percent,
             difficulties=(difficulties or "").strip(),
         )
         evidence = _store_evidence(t, actor, files, report)
-        t.progress = percent
-        record(
-            t,
-            kind=EventKind.PROGRESS,
-            actor=actor,
-            fields=("progress",),
-            data={"report": report.pk, "percent": percent, "evidence": [e.pk for e in evidence]},
-        )
+        data: dict[str, Any] = {"report": report.pk, "percent": percent, "evidence": [e.pk for e in evidence]}
+        if co_unit is None:
+            t.progress = percent
+        else:
+            data["co_unit"] = co_unit.pk
+        record(t, kind=EventKind.PROGRESS, actor=actor, fields=("progress",), data=data)
     return report
 
 
@@ -246,6 +250,7 @@ def extension_decide(*, request: ExtensionRequest, actor: User, approve: bool, r
             if t.state == TicketState.RECTIFYING and not t.is_paused:
                 t.stage_deadline = t.due_on
                 ticket_schedule(ticket=t, policy=policy_of(t))
+                stage_deadline_moved(t)
         record(
             t,
             kind=EventKind.EXTENSION_DECIDED,
@@ -266,6 +271,12 @@ def pause_request(*, ticket_id: int, actor: User, reason: str, version: int | No
         check_version(t, version)
         if PauseRequest.objects.filter(ticket=t, state__in=[RequestState.PENDING, RequestState.APPROVED]).exists():
             raise Conflict(_("A pause is already requested or running."), ticket=t)
+        if t.stage_deadline is not None and clocks.today() > t.stage_deadline:
+            raise Conflict(
+                _("The stage's deadline %(due)s has passed: a pause must be requested before the deadline it stops.")
+                % {"due": t.stage_deadline},
+                ticket=t,
+            )
         if not (reason or "").strip():
             raise Invalid({"reason": _("Give a reason for pausing the clock.")})
         request = PauseRequest.objects.create(ticket=t, requested_by=actor, reason=reason.strip())
@@ -285,11 +296,19 @@ def pause_decide(*, request: PauseRequest, actor: User, approve: bool, reason: s
             request.paused_on, request.workdays_left = today, left
             deadline = str(t.stage_deadline)
             t.paused_workdays_left, t.stage_deadline, t.next_action_at = left, None, None
+            t.pause_count += 1
         request.save()
         data: dict[str, Any] = {"request": request.pk, "approved": approve, "workdays_left": request.workdays_left}
         if approve:
             data["stage_deadline"] = deadline  # given back as it was by a resume that stopped no working time
-        record(t, kind=EventKind.PAUSE_DECIDED, actor=actor, fields=CLOCK_FIELDS, from_state=t.state, data=data)
+        record(
+            t,
+            kind=EventKind.PAUSE_DECIDED,
+            actor=actor,
+            fields=(*CLOCK_FIELDS, "pause_count"),
+            from_state=t.state,
+            data=data,
+        )
     return request
 
 
@@ -332,6 +351,7 @@ def clock_resume(*, ticket_id: int, actor: User, version: int | None = None) -> 
             t.due_on = deadline
         end_pause(t, today)
         ticket_schedule(ticket=t, policy=policy_of(t))
+        stage_deadline_moved(t)
         record(
             t,
             kind=EventKind.RESUMED,

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from tracker.errors import Forbidden, Invalid
-from tracker.models import EventKind, Finding, Indicator, Membership, Ticket, TicketEvent, Unit
+from tracker.models import EventKind, Finding, Indicator, Membership, Ticket, TicketEvent, TicketStage, Unit
 from tracker.permissions import OVERSIGHT_ROLES, forget_memberships, roles_in_unit
 from tracker.services._core import set_stage_clock
 from workflows import calendar, clocks
@@ -204,6 +204,16 @@ def _write_findings(actor: User, specs: list[FindingSpec]) -> list[Ticket]:
         tickets[0].save()
     else:
         Ticket.objects.bulk_create(tickets)
+    TicketStage.objects.bulk_create(
+        TicketStage(
+            ticket=ticket,
+            state=ticket.state,
+            unit_id=ticket.lead_unit_id,
+            started_on=today,
+            deadline=ticket.stage_deadline,
+        )
+        for ticket in tickets
+    )
     Ticket.co_units.through.objects.bulk_create(
         Ticket.co_units.through(ticket_id=ticket.pk, unit_id=unit_id)
         for spec, ticket in zip(specs, tickets, strict=True)

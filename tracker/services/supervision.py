@@ -1,6 +1,7 @@
 """What a supervisor does from the cockpit, and the public's dissatisfaction put back before the assessor (复核).
 
 - ticket_list: 挂牌督办 by a supervisor's own decision (the ladder lists on its own through tickets_mark_listed).
+- ticket_follow_up: 约谈 or 通报 after listed supervision, recorded on the ticket and told to the unit head.
 - unit_chase: 催办 to a unit about its overdue tickets, with a message: an event on each ticket, one message out.
 - review_if_dissatisfied: called by feedback_give; flags the ticket when the policy's share is passed.
 - ticket_review_decide: the assessor keeps the verdict, or reopens (复号, from closed) or sends back (退回重改, from
@@ -53,6 +54,45 @@ def ticket_list(*, ticket_id: int, actor: User, reason: str, version: int | None
             from_state=t.state,
             data={"reason": reason, "stage_deadline": str(t.stage_deadline) if t.stage_deadline else None},
         )
+    return t
+
+
+def ticket_follow_up(
+    *,
+    ticket_id: int,
+    actor: User,
+    kind: str,
+    note: str,
+    held_on: dt.date | None = None,
+    version: int | None = None,
+) -> Ticket:
+    """What follows 挂牌督办 when a listed ticket still lags: a summons talk with the unit's head (约谈, `kind`
+    "summoned", held on `held_on`) or a circulated notice (通报, "circulated"). Recorded on the ticket by a
+    supervisor and told to the unit head (notifications.derive)."""
+    if kind not in (EventKind.SUMMONED, EventKind.CIRCULATED):
+        raise Invalid({"kind": _("Choose a summons talk or a circulated notice.")})
+    with transaction.atomic():
+        t = lock_ticket(actor, ticket_id)
+        require_role(actor, t, (Role.SUPERVISOR,), _("record a summons or notice on"))
+        check_version(t, version)
+        if not t.listed:
+            raise Conflict(_("A summons talk or a notice follows listed supervision: list the ticket first."), ticket=t)
+        errors: dict[str, str] = {}
+        note = (note or "").strip()
+        if not note:
+            errors["note"] = (
+                _("Record what was said and agreed at the talk.")
+                if kind == EventKind.SUMMONED
+                else _("Give the notice's text or document number.")
+            )
+        if kind == EventKind.SUMMONED and (held_on is None or held_on > clocks.today()):
+            errors["held_on"] = _("Give the date the talk was held (today or earlier).")
+        if errors:
+            raise Invalid(errors)
+        data: dict[str, Any] = {"note": note}
+        if kind == EventKind.SUMMONED:
+            data["held_on"] = str(held_on)
+        record(t, kind=EventKind(kind), actor=actor, from_state=t.state, data=data)
     return t
 
 

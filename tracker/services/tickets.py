@@ -22,6 +22,7 @@ from tracker.models import (
     Evidence,
     Feedback,
     Milestone,
+    PlanState,
     Rating,
     Ticket,
     Unit,
@@ -38,6 +39,8 @@ from tracker.services._core import (
     record,
     require_role,
     set_stage_clock,
+    stage_close,
+    stage_open,
 )
 from workflows import calendar, clocks
 from workflows.machine import TRANSITIONS
@@ -55,6 +58,9 @@ def _begin(ticket_id: int, actor: User, version: int | None, name: str) -> tuple
             % {"transition": spec.label, "state": ticket.get_state_display()},
             ticket=ticket,
         )
+    guard = spec.failed_guard(ticket)
+    if guard is not None:
+        raise InvalidTransition(str(guard.refusal), ticket=ticket)
     check_version(ticket, version)
     return ticket, policy_of(ticket), clocks.today()
 
@@ -67,14 +73,20 @@ def _finish(
     today: dt.date,
     data: dict[str, Any],
     fields: tuple[str, ...] = (),
+    new_stage: bool = True,
+    deadline: dt.date | None = None,
 ) -> Ticket:
-    """Fire the transition, start the new stage's clock, and save the ticket (`fields`: what the service changed
-    besides the state and the clock) with its event."""
+    """Fire the transition and save the ticket (`fields`: what the service changed besides the state and the
+    clock) with its event. With `new_stage` (every transition but the steps taken within the signing stage) the
+    stage ends in the stage record and the next one starts its clock, with the policy's deadline or `deadline`."""
     from_state = ticket.state
     getattr(ticket, name)()
-    if ticket.is_paused:  # a new stage starts its own clock, so a pause of the old stage's clock ends with it
-        end_pause(ticket, today)
-    set_stage_clock(ticket, today=today, policy=policy)
+    if new_stage:
+        stage_close(ticket, today)
+        if ticket.is_paused:  # a new stage starts its own clock, so a pause of the old stage's clock ends with it
+            end_pause(ticket, today)
+        set_stage_clock(ticket, today=today, policy=policy, deadline=deadline)
+        stage_open(ticket, today)
     record(
         ticket,
         kind=EventKind(name),
@@ -98,55 +110,220 @@ def _raise_if(errors: dict[str, str]) -> None:
         raise Invalid(errors)
 
 
+# --- the signing stage (签收): the plan, its signature and review, a return of a ticket that is not the unit's ----
+
+PLAN_FIELDS = (
+    "measures",
+    "goal",
+    "responsible_person",
+    "target_date",
+    "contact_phone",
+    "plan_state",
+    "milestones_total",
+)
+
+
+def _take_plan(
+    t: Ticket,
+    today: dt.date,
+    *,
+    measures: str | None,
+    goal: str | None,
+    responsible_person: str | None,
+    target_date: dt.date | None,
+    milestones: Iterable[tuple[str, dt.date]] | None,
+    contact_phone: str | None,
+) -> list[tuple[str, dt.date]] | None:
+    """Check the plan and put it on the ticket. A part left out (None) keeps what the submitted plan says, so the
+    head signs the officer's plan without retyping it. Returns the milestones to store, or None to keep them."""
+    errors: dict[str, str] = {}
+    plan = {
+        "measures": t.measures if measures is None else measures,
+        "goal": t.goal if goal is None else goal,
+        "responsible_person": t.responsible_person if responsible_person is None else responsible_person,
+    }
+    measures = _required_text(errors, "measures", plan["measures"], _("Describe the rectification measures."))
+    goal = _required_text(errors, "goal", plan["goal"], _("State the rectification goal."))
+    responsible_person = _required_text(
+        errors, "responsible_person", plan["responsible_person"], _("Name the responsible person.")
+    )
+    target_date = t.target_date if target_date is None else target_date
+    if target_date is None:
+        errors["target_date"] = _("Give a target date.")
+    elif target_date > t.due_on:
+        errors["target_date"] = _("The target date may not lie after the deadline %(due)s.") % {"due": t.due_on}
+    elif target_date < today:
+        errors["target_date"] = _("The target date may not lie in the past.")
+    if milestones is not None:
+        milestones = list(milestones)
+        for title, due in milestones:
+            if not title.strip() or due > t.due_on:
+                errors["milestones"] = _("Each milestone needs a title and a date no later than the deadline.")
+    _raise_if(errors)
+    t.measures, t.goal, t.responsible_person, t.target_date = measures, goal, responsible_person, target_date
+    t.contact_phone = (contact_phone or "").strip() or t.contact_phone
+    return milestones
+
+
+def _store_milestones(t: Ticket, milestones: list[tuple[str, dt.date]] | None) -> None:
+    """Replace the plan's milestones (None: keep them); the caller saves `milestones_total` with the plan."""
+    if milestones is not None:
+        Milestone.objects.filter(ticket=t).delete()
+        Milestone.objects.bulk_create(Milestone(ticket=t, title=title.strip(), due_on=due) for title, due in milestones)
+        t.milestones_total = len(milestones)
+
+
+def _signed(t: Ticket, actor: User, today: dt.date, state: PlanState) -> tuple[str, ...]:
+    t.plan_state, t.plan_signed_by, t.plan_signed_on = state, actor, today
+    return (*PLAN_FIELDS, "plan_signed_by", "plan_signed_on")
+
+
+def ticket_submit_plan(
+    *,
+    ticket_id: int,
+    actor: User,
+    version: int | None,
+    measures: str | None = None,
+    goal: str | None = None,
+    responsible_person: str | None = None,
+    target_date: dt.date | None = None,
+    milestones: Iterable[tuple[str, dt.date]] | None = None,
+    contact_phone: str | None = None,
+) -> Ticket:
+    """报送方案: the unit's plan goes to its head for signature; the signing clock keeps running."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "submit_plan")
+        kept = _take_plan(
+            t,
+            today,
+            measures=measures,
+            goal=goal,
+            responsible_person=responsible_person,
+            target_date=target_date,
+            milestones=milestones,
+            contact_phone=contact_phone,
+        )
+        t.plan_state = PlanState.SUBMITTED
+        _store_milestones(t, kept)
+        _finish(t, actor, "submit_plan", policy, today, {"target_date": str(t.target_date)}, PLAN_FIELDS, False)
+    return t
+
+
 def ticket_accept(
     *,
     ticket_id: int,
     actor: User,
     version: int | None,
-    measures: str,
-    goal: str,
-    responsible_person: str,
-    target_date: dt.date | None,
-    milestones: Iterable[tuple[str, dt.date]] = (),
-    contact_phone: str = "",
+    measures: str | None = None,
+    goal: str | None = None,
+    responsible_person: str | None = None,
+    target_date: dt.date | None = None,
+    milestones: Iterable[tuple[str, dt.date]] | None = None,
+    contact_phone: str | None = None,
 ) -> Ticket:
-    """签收: the unit signs for the ticket with its plan; the target date may not lie after the deadline."""
+    """签收: the unit head signs the plan (the submitted one, or as given here) and rectifying starts; the target
+    date may not lie after the deadline. A plan that needs review is signed with ticket_sign_plan instead."""
     with transaction.atomic():
         t, policy, today = _begin(ticket_id, actor, version, "accept")
-        errors: dict[str, str] = {}
-        measures = _required_text(errors, "measures", measures, _("Describe the rectification measures."))
-        goal = _required_text(errors, "goal", goal, _("State the rectification goal."))
-        responsible_person = _required_text(
-            errors, "responsible_person", responsible_person, _("Name the responsible person.")
-        )
-        if target_date is None:
-            errors["target_date"] = _("Give a target date.")
-        elif target_date > t.due_on:
-            errors["target_date"] = _("The target date may not lie after the deadline %(due)s.") % {"due": t.due_on}
-        elif target_date < today:
-            errors["target_date"] = _("The target date may not lie in the past.")
-        milestones = list(milestones)
-        for title, due in milestones:
-            if not title.strip() or due > t.due_on:
-                errors["milestones"] = _("Each milestone needs a title and a date no later than the deadline.")
-        _raise_if(errors)
-        t.measures, t.goal, t.responsible_person, t.target_date = (
-            measures,
-            goal,
-            responsible_person,
-            target_date,
-        )
-        t.contact_phone = contact_phone.strip() or t.contact_phone
-        _finish(
+        kept = _take_plan(
             t,
-            actor,
-            "accept",
-            policy,
             today,
-            {"target_date": str(target_date), "milestones": len(milestones)},
-            ("measures", "goal", "responsible_person", "target_date", "contact_phone"),
+            measures=measures,
+            goal=goal,
+            responsible_person=responsible_person,
+            target_date=target_date,
+            milestones=milestones,
+            contact_phone=contact_phone,
         )
-        Milestone.objects.bulk_create(Milestone(ticket=t, title=title.strip(), due_on=due) for title, due in milestones)
+        fields = _signed(t, actor, today, PlanState.ADOPTED)
+        _store_milestones(t, kept)
+        data = {"target_date": str(t.target_date), "milestones": t.milestones_total}
+        _finish(t, actor, "accept", policy, today, data, fields)
+    return t
+
+
+def ticket_sign_plan(
+    *,
+    ticket_id: int,
+    actor: User,
+    version: int | None,
+    measures: str | None = None,
+    goal: str | None = None,
+    responsible_person: str | None = None,
+    target_date: dt.date | None = None,
+    milestones: Iterable[tuple[str, dt.date]] | None = None,
+    contact_phone: str | None = None,
+) -> Ticket:
+    """签批方案: the head signs a plan that the assessor reviews (方案审核); the signing clock keeps running."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "sign_plan")
+        kept = _take_plan(
+            t,
+            today,
+            measures=measures,
+            goal=goal,
+            responsible_person=responsible_person,
+            target_date=target_date,
+            milestones=milestones,
+            contact_phone=contact_phone,
+        )
+        fields = _signed(t, actor, today, PlanState.AWAITING_REVIEW)
+        _store_milestones(t, kept)
+        _finish(t, actor, "sign_plan", policy, today, {"target_date": str(t.target_date)}, fields, False)
+    return t
+
+
+def ticket_approve_plan(*, ticket_id: int, actor: User, version: int | None, comment: str = "") -> Ticket:
+    """方案审核通过: the assessor approves the signed plan; rectifying starts."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "approve_plan")
+        if t.target_date is not None and t.target_date < today:
+            raise Invalid({"target_date": _("The plan's target date has passed: return the plan for revision.")})
+        t.plan_state = PlanState.ADOPTED
+        _finish(t, actor, "approve_plan", policy, today, {"comment": (comment or "").strip()}, ("plan_state",))
+    return t
+
+
+def ticket_return_plan(*, ticket_id: int, actor: User, version: int | None, reason: str) -> Ticket:
+    """方案退回: the assessor sends the signed plan back with a reason; the signing clock keeps running."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "return_plan")
+        errors: dict[str, str] = {}
+        reason = _required_text(errors, "reason", reason, _("Say what the plan must change."))
+        _raise_if(errors)
+        t.plan_state = PlanState.RETURNED
+        _finish(t, actor, "return_plan", policy, today, {"reason": reason}, ("plan_state",), False)
+    return t
+
+
+def ticket_return_ticket(
+    *, ticket_id: int, actor: User, version: int | None, reason: str, suggested_unit: Unit | None = None
+) -> Ticket:
+    """退回: the unit believes the ticket is not its own and returns it, saying why and, if it knows, which unit it
+    belongs to; the assessor or supervisor reassigns it or upholds the assignment. Counted for the scorecards."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "return_ticket")
+        errors: dict[str, str] = {}
+        reason = _required_text(errors, "reason", reason, _("Say why the ticket is not your unit's."))
+        if suggested_unit is not None and suggested_unit.pk == t.lead_unit_id:
+            errors["suggested_unit"] = _("Name another unit, or none.")
+        _raise_if(errors)
+        t.return_pending = True
+        t.return_count += 1
+        data = {"reason": reason, "suggested_unit": suggested_unit.pk if suggested_unit else None}
+        _finish(t, actor, "return_ticket", policy, today, data, ("return_pending", "return_count"), False)
+    return t
+
+
+def ticket_insist(*, ticket_id: int, actor: User, version: int | None, reason: str) -> Ticket:
+    """坚持交办: the ticket stays with the unit that returned it; its signing clock has run on meanwhile."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "insist")
+        errors: dict[str, str] = {}
+        reason = _required_text(errors, "reason", reason, _("Say why the ticket stays with this unit."))
+        _raise_if(errors)
+        t.return_pending = False
+        _finish(t, actor, "insist", policy, today, {"reason": reason}, ("return_pending",), False)
     return t
 
 
@@ -164,6 +341,8 @@ def ticket_reassign(*, ticket_id: int, actor: User, version: int | None, unit: U
         require_role(actor, t, TRANSITIONS["reassign"].roles, str(TRANSITIONS["reassign"].label))
         t.assigned_on = today
         t.due_on = calendar.add_workdays(today, policy.sign_days + policy.rectify_days)
+        # The new unit writes its own plan; a return by the old unit is answered by the reassignment.
+        t.plan_state, t.plan_signed_by, t.plan_signed_on, t.return_pending = PlanState.NONE, None, None, False
         _finish(
             t,
             actor,
@@ -171,7 +350,7 @@ def ticket_reassign(*, ticket_id: int, actor: User, version: int | None, unit: U
             policy,
             today,
             {"from_unit": old_unit.pk, "to_unit": unit.pk, "reason": reason},
-            ("lead_unit", "assigned_on", "due_on"),
+            ("lead_unit", "assigned_on", "due_on", "plan_state", "plan_signed_by", "plan_signed_on", "return_pending"),
         )
     return t
 
@@ -277,6 +456,29 @@ def ticket_verify(
     return t
 
 
+def ticket_continue_rectifying(
+    *, ticket_id: int, actor: User, version: int | None, comment: str, next_review_on: dt.date | None
+) -> Ticket:
+    """持续整改: the assessor's verdict on a long-term problem that is being worked on but cannot be closed yet
+    (问题不解决不销号). The ticket stays explained, reporting progress every cycle, until the next review date, which
+    is the deadline of its new verification stage."""
+    with transaction.atomic():
+        t, policy, today = _begin(ticket_id, actor, version, "continue_rectifying")
+        errors: dict[str, str] = {}
+        comment = _required_text(errors, "comment", comment, _("Record the opinion on the progress so far."))
+        if next_review_on is None or next_review_on <= today:
+            errors["next_review_on"] = _("Give the date of the next review, after today.")
+        _raise_if(errors)
+        assert next_review_on is not None  # refused above when missing
+        Verification.objects.create(
+            ticket=t, assessor=actor, verdict=Verdict.CONTINUING, comment=comment, next_review_on=next_review_on
+        )
+        t.next_review_on = next_review_on
+        data = {"comment": comment, "next_review_on": str(next_review_on)}
+        _finish(t, actor, "continue_rectifying", policy, today, data, ("next_review_on",), deadline=next_review_on)
+    return t
+
+
 def ticket_reject(
     *, ticket_id: int, actor: User, version: int | None, reason: str, new_deadline: dt.date | None
 ) -> Ticket:
@@ -359,7 +561,14 @@ def ticket_withdraw(*, ticket_id: int, actor: User, version: int | None, reason:
 
 # The services by transition name, for callers that dispatch on it (the API, the pages, the tests).
 TRANSITION_SERVICES = {
+    "submit_plan": ticket_submit_plan,
     "accept": ticket_accept,
+    "sign_plan": ticket_sign_plan,
+    "approve_plan": ticket_approve_plan,
+    "return_plan": ticket_return_plan,
+    "return_ticket": ticket_return_ticket,
+    "insist": ticket_insist,
+    "continue_rectifying": ticket_continue_rectifying,
     "reassign": ticket_reassign,
     "explain": ticket_explain,
     "verify": ticket_verify,
