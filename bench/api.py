@@ -12,7 +12,7 @@ rate as a share of the bare view's, measured in the same rounds:
 - API ticket list: the first page of GET /api/v1/tickets/?state=rectifying, as the unit's officer, as the city's
   supervisor (whose scope is every ticket) and as the officer of a unit with few tickets (bench.seed.ensure_small_unit);
 - API transition: POST /api/v1/tickets/<id>/transitions/ accept, each request on a fresh assigned ticket of a block
-  seeded just before (by COPY), as the officer of the ticket's unit; a block that runs out is doubled and run again.
+  seeded just before (by COPY), as the head of the ticket's unit; a block that runs out is doubled and run again.
 
 Targets (the issue's, at 16 connections): read ≥ 40 % of the bare view with p99 < 50 ms; transition ≥ 20 %; list
 p99 < 100 ms. wrk is installed with apt when missing. BENCH_API_WORKERS sets the gunicorn workers (default: one
@@ -53,7 +53,7 @@ WARMUP_SECONDS = 2
 # all of them, the bare view included, rather than on whichever ran then.
 ROUNDS = 3
 MIN_ROUND_SECONDS = 3.0
-TRANSITION = "API transition (accept, officer)"
+TRANSITION = "API transition (accept, unit head)"
 READ_SAMPLE = 2000
 TARGETS = {"read": 0.40, "transition": 0.20}
 READ_P99_MS, LIST_P99_MS = 50.0, 100.0
@@ -394,7 +394,7 @@ def _transitions(ctx: Context, wrk: str, base: str, folder: Path, seconds: float
     from tracker.models import EventKind, Ticket, TicketEvent
     from workflows.machine import TicketState
 
-    tokens = _officer_tokens(ctx)
+    tokens = _head_tokens(ctx)
     capacity = int(GUESS_TRANSITIONS_PER_SECOND * seconds * 1.5)
     while True:
         block = bench_seed.add_tickets(ctx.seed, capacity, state=TicketState.ASSIGNED)
@@ -424,13 +424,13 @@ def _transitions(ctx: Context, wrk: str, base: str, folder: Path, seconds: float
     return load
 
 
-def _officer_tokens(ctx: Context) -> dict[int, str]:
+def _head_tokens(ctx: Context) -> dict[int, str]:
+    """The API token of each unit's head, who signs for its tickets (签收)."""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
     seed = ctx.seed
-    users = get_user_model().objects.in_bulk([seed.user_ids[name] for name in seed.officers.values()])
+    users = get_user_model().objects.in_bulk([seed.user_ids[name] for name in seed.heads.values()])
     return {
-        unit: Token.objects.get_or_create(user=users[seed.user_ids[name]])[0].key
-        for unit, name in seed.officers.items()
+        unit: Token.objects.get_or_create(user=users[seed.user_ids[name]])[0].key for unit, name in seed.heads.items()
     }
