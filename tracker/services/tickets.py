@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from tracker.errors import Forbidden, Invalid, InvalidTransition
 from tracker.models import (
@@ -123,16 +124,28 @@ PLAN_FIELDS = (
 )
 
 
+class PlanParts(TypedDict, total=False):
+    """The parts of a plan (整改方案) a step of the signing stage may give; a part left out (or None) keeps what the
+    submitted plan says."""
+
+    measures: str | None
+    goal: str | None
+    responsible_person: str | None
+    target_date: dt.date | None
+    milestones: Iterable[tuple[str, dt.date]] | None
+    contact_phone: str | None
+
+
 def _take_plan(
     t: Ticket,
     today: dt.date,
     *,
-    measures: str | None,
-    goal: str | None,
-    responsible_person: str | None,
-    target_date: dt.date | None,
-    milestones: Iterable[tuple[str, dt.date]] | None,
-    contact_phone: str | None,
+    measures: str | None = None,
+    goal: str | None = None,
+    responsible_person: str | None = None,
+    target_date: dt.date | None = None,
+    milestones: Iterable[tuple[str, dt.date]] | None = None,
+    contact_phone: str | None = None,
 ) -> list[tuple[str, dt.date]] | None:
     """Check the plan and put it on the ticket. A part left out (None) keeps what the submitted plan says, so the
     head signs the officer's plan without retyping it. Returns the milestones to store, or None to keep them."""
@@ -173,104 +186,46 @@ def _store_milestones(t: Ticket, milestones: list[tuple[str, dt.date]] | None) -
         t.milestones_total = len(milestones)
 
 
-def _signed(t: Ticket, actor: User, today: dt.date, state: PlanState) -> tuple[str, ...]:
-    t.plan_state, t.plan_signed_by, t.plan_signed_on = state, actor, today
-    return (*PLAN_FIELDS, "plan_signed_by", "plan_signed_on")
-
-
-def ticket_submit_plan(
-    *,
-    ticket_id: int,
-    actor: User,
-    version: int | None,
-    measures: str | None = None,
-    goal: str | None = None,
-    responsible_person: str | None = None,
-    target_date: dt.date | None = None,
-    milestones: Iterable[tuple[str, dt.date]] | None = None,
-    contact_phone: str | None = None,
+def _plan_step(
+    name: str, *, ticket_id: int, actor: User, version: int | None, plan: PlanParts, state: PlanState
 ) -> Ticket:
-    """报送方案: the unit's plan goes to its head for signature; the signing clock keeps running."""
+    """A step of the plan in the signing stage: the plan taken, and its state set; signed by the actor unless it is
+    only submitted. Only the head's signature without review (`accept`) ends the stage; the others leave its clock
+    running."""
     with transaction.atomic():
-        t, policy, today = _begin(ticket_id, actor, version, "submit_plan")
-        kept = _take_plan(
-            t,
-            today,
-            measures=measures,
-            goal=goal,
-            responsible_person=responsible_person,
-            target_date=target_date,
-            milestones=milestones,
-            contact_phone=contact_phone,
-        )
-        t.plan_state = PlanState.SUBMITTED
+        t, policy, today = _begin(ticket_id, actor, version, name)
+        kept = _take_plan(t, today, **plan)
+        t.plan_state = state
+        fields: tuple[str, ...] = PLAN_FIELDS
+        if state != PlanState.SUBMITTED:
+            t.plan_signed_by, t.plan_signed_on = actor, today
+            fields = (*PLAN_FIELDS, "plan_signed_by", "plan_signed_on")
         _store_milestones(t, kept)
-        _finish(t, actor, "submit_plan", policy, today, {"target_date": str(t.target_date)}, PLAN_FIELDS, False)
+        data: dict[str, Any] = {"target_date": str(t.target_date)}
+        if name == "accept":
+            data["milestones"] = t.milestones_total
+        _finish(t, actor, name, policy, today, data, fields, new_stage=name == "accept")
     return t
 
 
-def ticket_accept(
-    *,
-    ticket_id: int,
-    actor: User,
-    version: int | None,
-    measures: str | None = None,
-    goal: str | None = None,
-    responsible_person: str | None = None,
-    target_date: dt.date | None = None,
-    milestones: Iterable[tuple[str, dt.date]] | None = None,
-    contact_phone: str | None = None,
-) -> Ticket:
+def ticket_submit_plan(*, ticket_id: int, actor: User, version: int | None, **plan: Unpack[PlanParts]) -> Ticket:
+    """报送方案: the unit's plan goes to its head for signature; the signing clock keeps running."""
+    return _plan_step(
+        "submit_plan", ticket_id=ticket_id, actor=actor, version=version, plan=plan, state=PlanState.SUBMITTED
+    )
+
+
+def ticket_accept(*, ticket_id: int, actor: User, version: int | None, **plan: Unpack[PlanParts]) -> Ticket:
     """签收: the unit head signs the plan (the submitted one, or as given here) and rectifying starts; the target
     date may not lie after the deadline. A plan that needs review is signed with ticket_sign_plan instead."""
-    with transaction.atomic():
-        t, policy, today = _begin(ticket_id, actor, version, "accept")
-        kept = _take_plan(
-            t,
-            today,
-            measures=measures,
-            goal=goal,
-            responsible_person=responsible_person,
-            target_date=target_date,
-            milestones=milestones,
-            contact_phone=contact_phone,
-        )
-        fields = _signed(t, actor, today, PlanState.ADOPTED)
-        _store_milestones(t, kept)
-        data = {"target_date": str(t.target_date), "milestones": t.milestones_total}
-        _finish(t, actor, "accept", policy, today, data, fields)
-    return t
+    return _plan_step("accept", ticket_id=ticket_id, actor=actor, version=version, plan=plan, state=PlanState.ADOPTED)
 
 
-def ticket_sign_plan(
-    *,
-    ticket_id: int,
-    actor: User,
-    version: int | None,
-    measures: str | None = None,
-    goal: str | None = None,
-    responsible_person: str | None = None,
-    target_date: dt.date | None = None,
-    milestones: Iterable[tuple[str, dt.date]] | None = None,
-    contact_phone: str | None = None,
-) -> Ticket:
+def ticket_sign_plan(*, ticket_id: int, actor: User, version: int | None, **plan: Unpack[PlanParts]) -> Ticket:
     """签批方案: the head signs a plan that the assessor reviews (方案审核); the signing clock keeps running."""
-    with transaction.atomic():
-        t, policy, today = _begin(ticket_id, actor, version, "sign_plan")
-        kept = _take_plan(
-            t,
-            today,
-            measures=measures,
-            goal=goal,
-            responsible_person=responsible_person,
-            target_date=target_date,
-            milestones=milestones,
-            contact_phone=contact_phone,
-        )
-        fields = _signed(t, actor, today, PlanState.AWAITING_REVIEW)
-        _store_milestones(t, kept)
-        _finish(t, actor, "sign_plan", policy, today, {"target_date": str(t.target_date)}, fields, False)
-    return t
+    return _plan_step(
+        "sign_plan", ticket_id=ticket_id, actor=actor, version=version, plan=plan, state=PlanState.AWAITING_REVIEW
+    )
 
 
 def ticket_approve_plan(*, ticket_id: int, actor: User, version: int | None, comment: str = "") -> Ticket:
