@@ -467,7 +467,12 @@ WORKSPACE_LIMIT = 50
 def _waiting_rows(
     tickets: QuerySet[Ticket], states: list[str], what: str, today: dt.date, limit: int
 ) -> list[WaitingItem]:
-    rows = tickets.filter(state__in=states).order_by("stage_deadline", "id")[:limit]
+    # With the milestones due today read alongside, the colour of a ticket whose plan has some costs no query.
+    rows = (
+        tickets.filter(state__in=states)
+        .annotate(milestones_due=selectors.milestones_due(today))
+        .order_by("stage_deadline", "id")[:limit]
+    )
     return [WaitingItem(t, what, stage_clock(t, today), selectors.ticket_warning(t, today)) for t in rows]
 
 
@@ -517,6 +522,7 @@ def by_urgency(tickets: QuerySet[Ticket]) -> list[WaitingItem]:
     today = clocks.today()
     rows = (
         tickets.filter(state__in=OPEN_STATES, stage_deadline__isnull=False)
+        .annotate(milestones_due=selectors.milestones_due(today))
         .order_by("stage_deadline", "id")
         .select_related("finding__indicator")[:WORKSPACE_LIMIT]
     )

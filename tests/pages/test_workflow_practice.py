@@ -124,3 +124,16 @@ def test_the_workspace_says_whose_turn_it_is_in_the_signing_stage(world, as_user
     assert "签收" in head[submitted.pk] and reviewed.pk not in head
     assert set(waiting("assessor")) >= {reviewed.pk, returned.pk}
     assert returned.pk in waiting("supervisor") and reviewed.pk not in waiting("supervisor")
+
+
+def test_the_workspace_colours_tickets_with_milestones_without_a_query_each(world, django_assert_max_num_queries):
+    from pages.reads import by_urgency
+    from tests.factories import sign_for
+    from tracker.selectors import tickets_visible_to
+
+    for _ in range(3):
+        ticket = world.ticket()
+        sign_for(world, ticket, milestones=[("排查", clocks.today()), ("整改", ticket.due_on)])
+    with django_assert_max_num_queries(3):  # the scope (memberships, units) and the tickets, however many
+        items = by_urgency(tickets_visible_to(world.supervisor))
+        assert [item.ticket.milestones_total for item in items] == [2, 2, 2]
